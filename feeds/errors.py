@@ -1,0 +1,84 @@
+"""The errors `feeds` reports to its users; no I/O.
+
+    FeedsError                 base: a one-line message, optional location and field
+     ├── UsageError            bad command line                      exit 2
+     ├── ConfigError           bad configuration, nothing written     exit 2
+     ├── RecordError           one record unreadable or invalid       skipped; exit 1 with --strict
+     ├── RenderError           a feed could not be rendered           exit 3
+     └── OutputError           a feed could not be written            exit 3
+
+Only ``cli.main`` catches these and turns them into a line on stderr and an exit code.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from .model import Rejection, SourceLocation
+
+EXIT_OK = 0
+EXIT_REJECTED = 1
+EXIT_CONFIG = 2
+EXIT_OUTPUT = 3
+
+
+class FeedsError(Exception):
+    """Something the user can fix; ``str()`` is the one line shown on stderr."""
+
+    exit_code: ClassVar[int] = EXIT_OUTPUT
+
+    def __init__(
+        self,
+        message: str,
+        location: SourceLocation | None = None,
+        field: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.location = location
+        self.field = field
+
+    def __str__(self) -> str:
+        parts = []
+        if self.location is not None:
+            parts.append(str(self.location))
+        if self.field:
+            parts.append(self.field)
+        parts.append(self.message)
+        return ": ".join(parts)
+
+
+class UsageError(FeedsError):
+    """The command line asks for something impossible."""
+
+    exit_code: ClassVar[int] = EXIT_CONFIG
+
+
+class ConfigError(FeedsError):
+    """The configuration is missing or invalid; raised before anything is written."""
+
+    exit_code: ClassVar[int] = EXIT_CONFIG
+
+
+class RecordError(FeedsError):
+    """A record could not be read or failed validation; the build skips it."""
+
+    exit_code: ClassVar[int] = EXIT_REJECTED
+
+    def to_rejection(self) -> Rejection:
+        """The report row for this error."""
+        loc = self.location
+        return Rejection(
+            path=loc.path if loc else "",
+            line=loc.line if loc else None,
+            field=self.field,
+            message=self.message,
+        )
+
+
+class RenderError(FeedsError):
+    """feedgen refused a feed (it names no record, so we add the feed's path)."""
+
+
+class OutputError(FeedsError):
+    """A feed file could not be written; the previous file is left intact."""

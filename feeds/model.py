@@ -1,0 +1,253 @@
+"""Frozen value types shared by every stage of the pipeline; no I/O.
+
+Records come out of ``validate``, feed specs out of ``config``/``selection``, and a
+``Report`` out of ``build``. Everything is immutable so stages cannot reach back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+FORMATS: tuple[str, ...] = ("rss", "atom")
+"""Feed formats this version writes, in the order they are written."""
+
+
+@dataclass(frozen=True, slots=True)
+class SourceLocation:
+    """Where a record (or a config value) came from."""
+
+    path: str
+    """The file as the user named it (relative to the working folder when possible)."""
+    line: int | None = None
+    """1-based line in that file, when known."""
+
+    def __str__(self) -> str:
+        return self.path if self.line is None else f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True, slots=True)
+class Provider:
+    """The publication a story comes from; rendered as the entry's author/source."""
+
+    name: str
+    domain: str | None = None
+    """Bare host name such as ``theguardian.com``."""
+
+    @property
+    def url(self) -> str | None:
+        """The provider's home page, ``https://{domain}``."""
+        return f"https://{self.domain}" if self.domain else None
+
+
+@dataclass(frozen=True, slots=True)
+class Image:
+    """A picture of the story; the first one becomes the Media RSS thumbnail."""
+
+    url: str
+    width: int | None = None
+    height: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedItem:
+    """Other coverage of the same story, linked from the entry."""
+
+    title: str
+    url: str
+    excerpt: str | None = None
+    """Sanitized HTML fragment."""
+    published_at: datetime | None = None
+    provider: Provider | None = None
+    type: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Record:
+    """One validated article: everything a feed entry may show, nothing more.
+
+    There is deliberately no field for ``secured``: what the model lacks cannot leak.
+    """
+
+    source: SourceLocation
+    title: str
+    """Plain text (never HTML)."""
+    url: str
+    """The entry's link: ``webUrl``, else ``originalUrl``."""
+    canonical_url: str
+    """``originalUrl`` or ``webUrl`` without tracking parameters; the entry id and dedupe key."""
+    published_at: datetime
+    """Aware, UTC."""
+    updated_at: datetime | None = None
+    """Aware, UTC; ``None`` when the record was never updated."""
+    excerpt: str | None = None
+    """Sanitized HTML fragment."""
+    body_html: str | None = None
+    """The Markdown body rendered to sanitized HTML; ``None`` when the body is empty."""
+    topics: tuple[str, ...] = ()
+    """Topic names as written in the record (deduplicated, order kept)."""
+    is_published: bool = True
+    provider: Provider | None = None
+    images: tuple[Image, ...] = ()
+    related: tuple[RelatedItem, ...] = ()
+    category: str | None = None
+    type: str | None = None
+    quality: float | None = None
+    heat: float | None = None
+
+    @property
+    def modified_at(self) -> datetime:
+        """The newest of the record's dates: when it last changed."""
+        if self.updated_at is not None and self.updated_at > self.published_at:
+            return self.updated_at
+        return self.published_at
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """Channel-level facts shared by every feed."""
+
+    title: str
+    url: str
+    """Absolute base URL where the output folder is served; always ends with ``/``."""
+    description: str = ""
+    language: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TopicConfig:
+    """A topic as the publisher configured it."""
+
+    name: str
+    slug: str
+    aliases: tuple[str, ...] = ()
+    title: str | None = None
+    description: str | None = None
+    limit: int | None = None
+    location: SourceLocation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """A validated configuration; paths are absolute."""
+
+    path: Path
+    site: Site
+    sources: tuple[Path, ...]
+    output: Path
+    limit: int = 50
+    discover: bool = True
+    topics: tuple[TopicConfig, ...] = ()
+    max_file_size: int = 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """One feed to publish: a topic (or the whole site) in one or more formats."""
+
+    topic: str | None
+    """The topic's configured or discovered name; ``None`` for the site-wide feed."""
+    slug: str | None
+    """Folder under the output; ``None`` for the site-wide feed at the root."""
+    title: str
+    description: str
+    site_url: str
+    """The web page the feed belongs to (the channel ``<link>``)."""
+    language: str | None
+    limit: int
+    formats: tuple[str, ...] = FORMATS
+
+    def path(self, fmt: str) -> str:
+        """The feed file's path relative to the output folder, with ``/`` separators."""
+        name = f"{fmt}.xml"
+        return name if self.slug is None else f"{self.slug}/{name}"
+
+    def feed_url(self, fmt: str, base_url: str) -> str:
+        """The feed's public URL under ``base_url`` (which ends with ``/``)."""
+        return base_url + self.path(fmt)
+
+
+@dataclass(frozen=True, slots=True)
+class Rejection:
+    """A record that failed to read or validate, as shown to the user."""
+
+    path: str
+    line: int | None
+    field: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.path if self.line is None else f"{self.path}:{self.line}"
+        what = f"{self.field}: {self.message}" if self.field else self.message
+        return f"{where}: {what}"
+
+
+@dataclass(frozen=True, slots=True)
+class FeedResult:
+    """What happened to one feed file in a build."""
+
+    topic: str | None
+    slug: str | None
+    format: str
+    path: str
+    url: str
+    entries: int
+    changed: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RecordCounts:
+    """How the records of a build were classified; ``read`` is the sum of the others."""
+
+    read: int = 0
+    published: int = 0
+    unpublished: int = 0
+    scheduled: int = 0
+    duplicates: int = 0
+    rejected: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The outcome of one build, like feedparser's ``bozo`` result but typed."""
+
+    counts: RecordCounts
+    rejected: tuple[Rejection, ...] = ()
+    feeds: tuple[FeedResult, ...] = ()
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def written(self) -> int:
+        """How many feed files were (re)written."""
+        return sum(1 for f in self.feeds if f.changed)
+
+    def to_json(self) -> dict[str, object]:
+        """The ``--report`` document."""
+        c = self.counts
+        return {
+            "records": {
+                "read": c.read,
+                "published": c.published,
+                "unpublished": c.unpublished,
+                "scheduled": c.scheduled,
+                "duplicates": c.duplicates,
+                "rejected": c.rejected,
+            },
+            "rejected": [
+                {"path": r.path, "line": r.line, "field": r.field, "message": r.message}
+                for r in self.rejected
+            ],
+            "feeds": [
+                {
+                    "topic": f.topic,
+                    "slug": f.slug,
+                    "format": f.format,
+                    "path": f.path,
+                    "url": f.url,
+                    "entries": f.entries,
+                    "changed": f.changed,
+                }
+                for f in self.feeds
+            ],
+        }
