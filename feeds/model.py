@@ -155,6 +155,8 @@ class FeedSpec:
     site_url: str
     """The web page the feed belongs to (the channel ``<link>``)."""
     language: str | None
+    author: str
+    """Feed-level author (the site title): Atom needs one for entries without a provider."""
     limit: int
     formats: tuple[str, ...] = FORMATS
 
