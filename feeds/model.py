@@ -6,7 +6,7 @@ Records come out of ``validate``, feed specs out of ``config``/``selection``, an
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -186,6 +186,18 @@ class Rejection:
 
 
 @dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A record dropped because a newer record tells the same story (same canonical URL)."""
+
+    path: str
+    """Where the dropped record is (``path:line``)."""
+    url: str
+    """The canonical URL both records share."""
+    kept: str
+    """Where the record that was kept is."""
+
+
+@dataclass(frozen=True, slots=True)
 class FeedResult:
     """What happened to one feed file in a build."""
 
@@ -217,7 +229,9 @@ class Report:
     counts: RecordCounts
     rejected: tuple[Rejection, ...] = ()
     feeds: tuple[FeedResult, ...] = ()
-    warnings: tuple[str, ...] = field(default=())
+    duplicates: tuple[Duplicate, ...] = ()
+    warnings: tuple[str, ...] = ()
+    """Things skipped that are not records (links leaving a source folder, unlistable folders)."""
 
     @property
     def written(self) -> int:
@@ -240,6 +254,8 @@ class Report:
                 {"path": r.path, "line": r.line, "field": r.field, "message": r.message}
                 for r in self.rejected
             ],
+            "duplicates": [{"path": d.path, "url": d.url, "kept": d.kept} for d in self.duplicates],
+            "warnings": list(self.warnings),
             "feeds": [
                 {
                     "topic": f.topic,

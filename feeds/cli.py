@@ -1,0 +1,171 @@
+"""Terminal edge: parse the command line, run a command, print, pick the exit code.
+
+The only module that prints or exits; everything it calls returns values or raises
+``FeedsError``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import traceback
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import NoReturn, TextIO
+
+from dateutil.parser import isoparse
+
+from . import __version__
+from .build import build
+from .config import read_config
+from .errors import EXIT_OK, EXIT_REJECTED, FeedsError, UsageError
+from .model import Config, Report
+from .output import write_atomic
+
+EXIT_INTERNAL = 70
+"""An unexpected exception: a bug in feeds (EX_SOFTWARE from sysexits.h)."""
+EXIT_INTERRUPTED = 130
+
+DEFAULT_CONFIG = "config/feeds.yaml"
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line and raise instead of exiting."""
+
+    def error(self, message: str) -> NoReturn:
+        raise UsageError(f"{message}; see '{self.prog} --help'")
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="feeds", description="Publish per-topic RSS and Atom feeds.")
+    parser.add_argument("--version", action="version", version=f"feeds {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    b = commands.add_parser("build", help="build every feed into the output folder")
+    b.add_argument("--config", default=DEFAULT_CONFIG, help=f"config file [{DEFAULT_CONFIG}]")
+    b.add_argument("--output", help="output folder (overrides 'output' in the config)")
+    b.add_argument(
+        "--source",
+        nargs="+",
+        action="extend",
+        metavar="PATH",
+        help="record folders or files (override 'sources' in the config)",
+    )
+    b.add_argument("--report", metavar="FILE", help="write a JSON report of the run to FILE")
+    b.add_argument(
+        "--now", metavar="ISO8601", help="the time to build at (default: the current time)"
+    )
+    b.add_argument("--strict", action="store_true", help="exit 1 when any record was rejected")
+    noise = b.add_mutually_exclusive_group()
+    noise.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    noise.add_argument("-v", "--verbose", action="store_true", help="print a summary line")
+    b.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    return parser
+
+
+def parse_now(text: str | None) -> datetime:
+    """The ``--now`` value as an aware UTC datetime (a value without a zone is UTC)."""
+    if text is None:
+        return datetime.now(UTC)
+    try:
+        moment = isoparse(text)
+    except (ValueError, OverflowError):
+        raise UsageError(
+            f"--now: not an ISO 8601 date (found {text!r}); use e.g. 2024-05-01T09:30:00Z"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _configure(args: argparse.Namespace) -> Config:
+    config = read_config(Path(args.config))
+    if args.output:
+        config = dataclasses.replace(config, output=Path(args.output).absolute())
+    if args.source:
+        sources = tuple(Path(s).absolute() for s in args.source)
+        config = dataclasses.replace(config, sources=sources)
+    return config
+
+
+class _Progress:
+    """A one-line counter on a terminal; nothing at all when stderr is a file or pipe."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+        self.shown = False
+
+    def __call__(self, done: int, total: int) -> None:
+        if done == total or done % 200 == 0:
+            self.stream.write(f"\rreading records: {done}/{total}")
+            self.stream.flush()
+            self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            self.stream.write("\r\x1b[K")
+            self.stream.flush()
+
+
+def summary(report: Report) -> str:
+    """The one line ``-v`` prints."""
+    c = report.counts
+    unchanged = len(report.feeds) - report.written
+    return (
+        f"feeds: {c.read} records read: {c.published} published, {c.unpublished} unpublished, "
+        f"{c.scheduled} scheduled, {c.duplicates} duplicates, {c.rejected} rejected; "
+        f"{len(report.feeds)} feed files: {report.written} written, {unchanged} unchanged"
+    )
+
+
+def run_build(args: argparse.Namespace) -> int:
+    """``feeds build``: the exit code follows the README's table."""
+    now = parse_now(args.now)
+    config = _configure(args)
+    progress = _Progress(sys.stderr) if sys.stderr.isatty() and not args.quiet else None
+    try:
+        report = build(config, now=now, progress=progress)
+    finally:
+        if progress is not None:
+            progress.clear()
+    if not args.quiet:
+        for rejection in report.rejected:
+            print(rejection, file=sys.stderr)
+        for warning in report.warnings:
+            print(warning, file=sys.stderr)
+    if args.verbose:
+        for duplicate in report.duplicates:
+            print(f"{duplicate.path}: duplicate of {duplicate.kept} ({duplicate.url})")
+        print(summary(report))
+    if args.report:
+        text = json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+        write_atomic(Path(args.report).absolute(), text.encode("utf-8"))
+    if args.strict and report.rejected:
+        return EXIT_REJECTED
+    return EXIT_OK
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``feeds`` command; returns the exit code."""
+    args: argparse.Namespace | None = None
+    try:
+        args = _parser().parse_args(argv)
+        return run_build(args)
+    except FeedsError as error:
+        print(error, file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print("feeds: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as error:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+        if args is not None and getattr(args, "debug", False):
+            traceback.print_exc()
+        else:
+            print(
+                f"feeds: internal error: {type(error).__name__}: {error}; "
+                "rerun with --debug and report it",
+                file=sys.stderr,
+            )
+        return EXIT_INTERNAL
