@@ -1,0 +1,43 @@
+"""Shared test helpers: paths, the CLI as a subprocess, record and config writers."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+CORPUS = SHARED / "corpus" / "powerapps"
+
+
+def run_feeds(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m feeds ARGS`` as a real subprocess; stdin is closed, as under cron."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+    return subprocess.run(
+        [sys.executable, "-m", "feeds", *map(str, args)],
+        cwd=cwd or ROOT,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def write_config(folder: Path, body: str) -> Path:
+    """Write ``folder/config/feeds.yaml`` holding ``body`` and return its path."""
+    path = folder / "config" / "feeds.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(body, encoding="utf-8")
+    return path
+
+
+def write_record(folder: Path, name: str, front_matter: str, body: str = "") -> Path:
+    """Write a Markdown record with the given front matter (YAML text) and body."""
+    path = folder / name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"---\n{front_matter.strip()}\n---\n{body}", encoding="utf-8")
+    return path
