@@ -1,0 +1,257 @@
+"""Read stage: one record file → raw records (a front-matter mapping and a body).
+
+File I/O happens here and in ``sources``; every problem becomes a ``RecordError``, never
+an exception escaping to the caller, so one bad file cannot stop a build.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import RecordError
+from .model import SourceLocation
+
+# libyaml builds the same objects several times faster; fall back when it is missing.
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+DATA_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
+RECORD_SUFFIXES = MARKDOWN_SUFFIXES | DATA_SUFFIXES
+
+_FENCE = re.compile(r"^(---|\.\.\.)[ \t]*$", re.MULTILINE)
+_PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+
+
+@dataclass(slots=True)
+class RawRecord:
+    """One record as read: plain data, its Markdown body and where it starts.
+
+    ``line_of`` finds the line of a field only when asked (errors are rare), from the
+    YAML node tree kept for that purpose.
+    """
+
+    data: Mapping[str, Any]
+    body: str
+    source: SourceLocation
+    node: yaml.Node | None = field(default=None, repr=False)
+    line_offset: int = 0
+    """Added to node line numbers: the lines before the front matter in the file."""
+
+    def line_of(self, path: str) -> int | None:
+        """The 1-based line of a field such as ``provider.name`` or ``related[2].webUrl``."""
+        node = self.node
+        if node is None:
+            return self.source.line
+        for name, index in _PATH_PART.findall(path):
+            child = _child(node, name, int(index) if index else None)
+            if child is None:
+                break
+            node = child
+        return node.start_mark.line + 1 + self.line_offset
+
+
+def _child(node: yaml.Node, name: str, index: int | None) -> yaml.Node | None:
+    if index is not None and isinstance(node, yaml.SequenceNode):
+        return node.value[index] if 0 <= index < len(node.value) else None
+    if name and isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            if isinstance(key, yaml.ScalarNode) and key.value == name:
+                return value  # type: ignore[no-any-return]
+    return None
+
+
+def read_record_file(
+    path: Path, display: str, *, max_size: int
+) -> tuple[list[RawRecord], list[RecordError]]:
+    """Every record in one file, and a RecordError for each one that could not be read."""
+    try:
+        text = _read_text(path, display, max_size)
+        if path.suffix.lower() in MARKDOWN_SUFFIXES:
+            return [_markdown_record(text, display)], []
+        return _data_records(text, display, json_only=path.suffix.lower() == ".json")
+    except RecordError as error:
+        return [], [error]
+
+
+def _read_text(path: Path, display: str, max_size: int) -> str:
+    where = SourceLocation(display)
+    try:
+        with path.open("rb") as stream:
+            # Read one byte past the limit: the file may grow after a stat().
+            data = stream.read(max_size + 1)
+    except FileNotFoundError:
+        raise RecordError(
+            "file disappeared while reading; it is read on the next run", where
+        ) from None
+    except OSError as error:
+        raise RecordError(
+            f"cannot read file ({error.strerror}); check its permissions", where
+        ) from None
+    if len(data) > max_size:
+        raise RecordError(
+            f"file is larger than max_file_size ({max_size} bytes); "
+            "split it or raise max_file_size in the config",
+            where,
+        )
+    if not data.strip():
+        raise RecordError("empty file; add a record or delete the file", where)
+    if b"\0" in data:
+        raise RecordError("binary file (contains NUL bytes); records are UTF-8 text", where)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise RecordError(
+            f"not UTF-8 text (byte 0x{data[error.start]:02x}); save the file as UTF-8",
+            SourceLocation(display, line),
+        ) from None
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _markdown_record(text: str, display: str) -> RawRecord:
+    first, _, rest = text.partition("\n")
+    if first.rstrip() != "---":
+        raise RecordError(
+            "no front matter; start the file with a '---' line, the YAML fields, then '---'",
+            SourceLocation(display, 1),
+        )
+    close = _FENCE.search(rest)
+    if close is None:
+        raise RecordError(
+            "front matter is not closed; add a '---' line after the YAML fields",
+            SourceLocation(display, 1),
+        )
+    front = rest[: close.start()]
+    body = rest[close.end() + 1 :]
+    data, node = _load_yaml(front, display, offset=1)
+    if data is None:
+        raise RecordError(
+            "front matter is empty; add the record's fields", SourceLocation(display, 1)
+        )
+    if not isinstance(data, dict):
+        raise RecordError(
+            f"front matter is {kind_of(data)}, not a mapping; write one 'field: value' per line",
+            SourceLocation(display, 2),
+        )
+    return RawRecord(data, body, SourceLocation(display, 1), node, line_offset=1)
+
+
+def _data_records(
+    text: str, display: str, *, json_only: bool
+) -> tuple[list[RawRecord], list[RecordError]]:
+    node: yaml.Node | None = None
+    if json_only:
+        data = _load_json(text, display)
+        node = _compose_quietly(text)
+    else:
+        data, node = _load_yaml(text, display, offset=0)
+    items: Sequence[Any]
+    item_nodes: Sequence[yaml.Node | None]
+    if isinstance(data, dict) and isinstance(data.get("value"), list) and "title" not in data:
+        items = data["value"]  # a listing {"page": 1, "value": [...], "nextPage": 2}
+        value = _child(node, "value", None) if node is not None else None
+        item_nodes = value.value if isinstance(value, yaml.SequenceNode) else []
+    elif isinstance(data, list):
+        items = data
+        item_nodes = node.value if isinstance(node, yaml.SequenceNode) else []
+    elif isinstance(data, dict):
+        return [RawRecord(data, "", SourceLocation(display, 1), node)], []
+    else:
+        raise RecordError(
+            f"file holds {kind_of(data)}; a record file holds a mapping, a list of them "
+            'or a listing {"value": [...]}',
+            SourceLocation(display, 1),
+        )
+    if len(item_nodes) != len(items):
+        item_nodes = [None] * len(items)
+    records: list[RawRecord] = []
+    errors: list[RecordError] = []
+    for number, (item, item_node) in enumerate(zip(items, item_nodes, strict=True), 1):
+        line = item_node.start_mark.line + 1 if item_node is not None else None
+        where = SourceLocation(display, line)
+        if isinstance(item, dict):
+            body = item.get("body") if isinstance(item.get("body"), str) else ""
+            records.append(RawRecord(item, body or "", where, item_node))
+        else:
+            errors.append(
+                RecordError(f"item {number} is {kind_of(item)}, not a record mapping", where)
+            )
+    return records, errors
+
+
+def _load_yaml(text: str, display: str, *, offset: int) -> tuple[Any, yaml.Node | None]:
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 + offset if mark is not None else None
+        problem = error.problem or error.context or "invalid YAML"
+        if isinstance(error, yaml.constructor.ConstructorError) and "tag" in problem:
+            tag = problem.rsplit(" ", 1)[-1].strip("'").replace("tag:yaml.org,2002:", "!!")
+            message = f"YAML tag {tag} is not allowed; records hold plain text, numbers and lists"
+        else:
+            started = error.context_mark
+            if error.context and started is not None and started is not mark:
+                problem += f" ({error.context} started on line {started.line + 1 + offset})"
+            message = f"YAML syntax error: {problem}; fix the YAML there"
+        raise RecordError(message, SourceLocation(display, line)) from None
+    except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as error:
+        raise RecordError(
+            f"YAML could not be read ({type(error).__name__}); simplify this file",
+            SourceLocation(display, 1 + offset),
+        ) from None
+    finally:
+        loader.dispose()
+    return data, node
+
+
+def _compose_quietly(text: str) -> yaml.Node | None:
+    """JSON's node tree for line numbers, when YAML can read it (nearly always)."""
+    loader = _Loader(text)
+    try:
+        return loader.get_single_node()
+    except (yaml.YAMLError, RecursionError):
+        return None
+    finally:
+        loader.dispose()
+
+
+def _load_json(text: str, display: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise RecordError(
+            f"JSON syntax error: {error.msg} (column {error.colno}); fix the JSON at this line",
+            SourceLocation(display, error.lineno),
+        ) from None
+    except RecursionError:
+        raise RecordError(
+            "JSON is nested too deeply; records are at most a few levels deep",
+            SourceLocation(display, 1),
+        ) from None
+
+
+def kind_of(value: object) -> str:
+    """How a wrong-typed value is named in messages: 'a list', 'a number', …"""
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "a mapping"
+    return f"a {type(value).__name__}"
