@@ -1,0 +1,194 @@
+"""Render stage: (FeedSpec, records) → RSS 2.0 or Atom 1.0 bytes; no I/O.
+
+The only module importing feedgen; its traps are worked around here, each where it bites.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from html import escape
+from typing import Any
+
+from feedgen.ext.base import BaseEntryExtension, BaseExtension
+from feedgen.feed import FeedGenerator
+from feedgen.util import xml_elem
+
+from .errors import RenderError
+from .model import FeedSpec, Image, Record, SourceLocation
+from .sanitize import clean_text
+
+GENERATOR = "feeds"
+"""Written without version or uri so golden files survive upgrades."""
+
+MEDIA_NS = "http://search.yahoo.com/mrss/"
+
+_MIME_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
+
+_Element = Any
+"""An lxml element as feedgen hands it over (feedgen is untyped)."""
+
+
+class _FeedExtension(BaseExtension):
+    """Declares ``xmlns:media`` on the root (feedgen takes namespaces from feed extensions only)."""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {"media": MEDIA_NS}
+
+
+class _EntryExtension(BaseEntryExtension):
+    """What feedgen cannot write for an entry.
+
+    - Media RSS without ``media:group``: feedgen's media extension always wraps in one.
+    - Atom ``<link rel="related">``: feedgen drops ``rel`` on Atom entry links
+      (https://github.com/lkiesow/python-feedgen/issues/135).
+    - RSS ``<source url>``: feedgen's ``entry.source()`` also writes an Atom ``<source>``, which
+      describes a source *feed*; in Atom the provider is the entry's author instead.
+    """
+
+    def __init__(self) -> None:
+        self.image: Image | None = None
+        self.related: list[tuple[str, str]] = []
+        """(href, title) pairs, already cleaned."""
+        self.source: tuple[str, str] | None = None
+        """(url, name) of the provider, already cleaned."""
+
+    def _add_media(self, parent: _Element) -> None:
+        if self.image is None:
+            return
+        sizes = {
+            name: str(value)
+            for name, value in (("width", self.image.width), ("height", self.image.height))
+            if value is not None
+        }
+        url = clean_text(self.image.url)
+        xml_elem(f"{{{MEDIA_NS}}}content", parent, url=url, medium="image", **sizes)
+        xml_elem(f"{{{MEDIA_NS}}}thumbnail", parent, url=url, **sizes)
+
+    def extend_rss(self, item: _Element) -> _Element:
+        self._add_media(item)
+        if self.source is not None:
+            url, name = self.source
+            xml_elem("source", item, url=url).text = name
+        return item
+
+    def extend_atom(self, entry: _Element) -> _Element:
+        self._add_media(entry)
+        for href, title in self.related:
+            link = xml_elem("link", entry, rel="related", href=href)
+            if title:
+                link.attrib["title"] = title
+        return entry
+
+
+def _utc(when: datetime) -> datetime:
+    # A naive datetime would make astimezone() read the machine's zone: refuse it instead.
+    if when.tzinfo is None or when.utcoffset() is None:
+        raise ValueError(f"naive datetime {when.isoformat()} (dates must carry a time zone)")
+    return when.astimezone(UTC)
+
+
+def related_html(record: Record) -> str | None:
+    """The "Related coverage" list closing an entry's content; ``None`` without related items."""
+    if not record.related:
+        return None
+    items = []
+    for item in record.related:
+        link = f'<a href="{escape(item.url)}">{escape(item.title)}</a>'
+        by = f" — {escape(item.provider.name)}" if item.provider else ""
+        items.append(f"<li>{link}{by}</li>")
+    return f"<h3>Related coverage</h3><ul>{''.join(items)}</ul>"
+
+
+def content_html(record: Record) -> str | None:
+    """The entry's full content: the body, then the related list; ``None`` when both are missing."""
+    parts = [part for part in (record.body_html, related_html(record)) if part]
+    return clean_text("\n".join(parts)) if parts else None
+
+
+def _add_entry(feed: Any, record: Record) -> None:
+    entry = feed.add_entry(order="append")  # feedgen prepends by default; records come sorted
+    entry.title(clean_text(record.title))
+    entry.link(href=clean_text(record.url))
+    # The id is the canonical URL, never a position; RSS gets it as guid isPermaLink="false".
+    entry.id(clean_text(record.canonical_url))
+    entry.published(_utc(record.published_at))
+    # Explicit, or feedgen stamps every Atom entry with the clock.
+    entry.updated(_utc(record.modified_at))
+    # Atom: summary = the excerpt, content = body + related list.
+    # RSS has one description: the excerpt, with the full content in content:encoded; without
+    # an excerpt feedgen puts the content in description alone (rather than twice).
+    if record.excerpt:
+        entry.summary(clean_text(record.excerpt), type="html")
+    content = content_html(record)
+    if content is not None:
+        entry.content(content, type="html")
+    for topic in record.topics:
+        entry.category(term=clean_text(topic))
+
+    extra: _EntryExtension = entry.extra
+    extra.image = record.images[0] if record.images else None
+    extra.related = [(clean_text(r.url), clean_text(r.title)) for r in record.related]
+    provider = record.provider
+    if provider is not None:
+        name = clean_text(provider.name)
+        url = clean_text(provider.url) if provider.url else None
+        # RSS <author> must be an email address, which providers lack: dc:creator instead.
+        entry.dc.dc_creator(name)
+        entry.author({"name": name, "uri": url} if url else {"name": name})
+        extra.source = (url, name) if url else None
+
+
+def _build(
+    spec: FeedSpec, fmt: str, records: Sequence[Record], feed_url: str, updated: datetime
+) -> bytes:
+    feed = FeedGenerator()
+    feed.load_extension("dc", atom=False, rss=True)  # Atom names providers in <author>
+    feed.register_extension("extra", _FeedExtension, _EntryExtension)
+
+    title = clean_text(spec.title)
+    feed.title(title)
+    feed.id(clean_text(feed_url))
+    # The RSS channel <link> is the *last* link added: self first, the web page second.
+    feed.link(href=clean_text(feed_url), rel="self", type=_MIME_TYPES[fmt])
+    feed.link(href=clean_text(spec.site_url), rel="alternate")
+    # RSS requires a description; Atom calls it subtitle.
+    feed.description(clean_text(spec.description) or title)
+    if spec.language:
+        feed.language(clean_text(spec.language))
+    feed.author(name=clean_text(spec.author))  # Atom entries without a provider fall back on it
+    feed.generator(GENERATOR)
+    # lastBuildDate / <updated> come from the caller, never the clock; no channel pubDate.
+    feed.updated(_utc(updated))
+
+    for record in records:
+        _add_entry(feed, record)
+
+    if fmt == "rss":
+        data = feed.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    else:
+        data = feed.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    return bytes(data)
+
+
+def render_feed(
+    spec: FeedSpec,
+    fmt: str,
+    records: Sequence[Record],
+    *,
+    feed_url: str,
+    updated: datetime,
+) -> bytes:
+    """Render one feed file ("rss" or "atom"): the records in the order given, as UTF-8 XML."""
+    where = SourceLocation(spec.path(fmt))
+    if fmt not in _MIME_TYPES:
+        known = ", ".join(_MIME_TYPES)
+        raise RenderError(f"unknown feed format {fmt!r}; use one of {known}", where, "format")
+    try:
+        return _build(spec, fmt, records, feed_url, updated)
+    # feedgen and lxml raise bare ValueErrors (missing field, bad character, naive date) that
+    # name no feed; TypeError covers a value of the wrong type reaching lxml.
+    except (ValueError, TypeError) as error:
+        raise RenderError(
+            f"cannot render the feed: {error}; check the records of this feed", where
+        ) from error

@@ -1,0 +1,79 @@
+"""Validate stage helpers: make third-party text and HTML safe to put in a feed; no I/O.
+
+Excerpts are sanitized with nh3 (Rust's ammonia), Markdown bodies rendered with markdown-it-py.
+"""
+
+from __future__ import annotations
+
+import re
+
+import nh3
+from markdown_it import MarkdownIt
+
+# XML 1.0 `Char` allows #x9 #xA #xD, #x20-#xD7FF, #xE000-#xFFFD and #x10000-#x10FFFF. In a
+# Python str every surrogate code point is a lone one (real pairs decode to one character).
+_NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+ALLOWED_TAGS: frozenset[str] = frozenset(
+    {
+        "p", "br", "hr", "a", "b", "strong", "i", "em", "u", "s", "small", "sub", "sup",
+        "span", "abbr", "cite", "q", "code", "pre", "blockquote",
+        "ul", "ol", "li", "dl", "dt", "dd",
+        "h1", "h2", "h3", "h4", "h5", "h6",
+        "img", "figure", "figcaption",
+        "table", "caption", "colgroup", "col", "thead", "tbody", "tfoot", "tr", "th", "td",
+    }
+)  # fmt: skip
+"""Markup an entry may keep; everything else is unwrapped to its text."""
+
+ALLOWED_ATTRIBUTES: dict[str, frozenset[str]] = {
+    "a": frozenset({"href", "title"}),
+    "img": frozenset({"src", "alt", "width", "height", "title"}),
+    "abbr": frozenset({"title"}),
+    "th": frozenset({"colspan", "rowspan"}),
+    "td": frozenset({"colspan", "rowspan"}),
+}
+"""Attributes kept per tag; nh3 also drops every event handler (``onclick``…) and ``style``."""
+
+URL_SCHEMES: frozenset[str] = frozenset({"http", "https", "mailto"})
+"""No javascript: or data: (nh3 drops an href/src whose scheme is not listed)."""
+
+# Unlike other unknown tags these are dropped with their content: their text is code or a
+# frame, never prose a reader should see.
+_DROP_WITH_CONTENT: frozenset[str] = frozenset({"script", "style", "iframe"})
+
+# "commonmark" keeps raw HTML (the html option is on): sanitize_html runs on the result.
+_MARKDOWN = MarkdownIt("commonmark", {"html": True})
+
+
+def clean_text(text: str) -> str:
+    """Remove the characters XML 1.0 forbids; keep everything else (emoji, RTL, C1)."""
+    return _NOT_XML_CHAR.sub("", text)
+
+
+def sanitize_html(fragment: str) -> str:
+    """Reduce an HTML fragment to the allow-list; ``""`` when nothing is left."""
+    if not fragment.strip():
+        return ""
+    cleaned = nh3.clean(
+        # Before nh3 too: it cannot encode lone surrogates and raises on them.
+        clean_text(fragment),
+        tags=ALLOWED_TAGS,
+        clean_content_tags=_DROP_WITH_CONTENT,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        # No rel is added: `target` is never kept, so there is no opener to protect, and
+        # the output stays a plain function of the input.
+        link_rel=None,
+    )
+    # html5ever serializes U+00A0 back as "&nbsp;", an entity XML does not define; give the
+    # character back. (A literal "&nbsp;" in the text comes out as "&amp;nbsp;", untouched.)
+    cleaned = clean_text(cleaned.replace("&nbsp;", "\u00a0"))
+    return cleaned if cleaned.strip() else ""
+
+
+def render_markdown(body: str) -> str | None:
+    """Render a Markdown body to sanitized HTML; ``None`` when it is blank."""
+    if not body.strip():
+        return None
+    return sanitize_html(_MARKDOWN.render(clean_text(body))) or None
