@@ -1,0 +1,389 @@
+"""Configuration stage: ``config/feeds.yaml`` → ``Config``.
+
+``read_config`` does the I/O (read the file, parse YAML, note where each key sits);
+``validate_config`` is pure. ``KEYS`` is the one list of allowed keys; README.md documents it.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import yaml
+
+from .errors import ConfigError
+from .model import Config, Site, SourceLocation, TopicConfig
+from .slugs import is_valid_slug, slugify, topic_key
+from .sources import display_path
+
+# What a value must be: shown in README's table and in "must be …" messages.
+TEXT = "text"
+URL = "an http(s) URL"
+PATHS = "a path or a list of paths"
+PATH = "a path"
+COUNT = "a positive integer"
+BOOL = "true or false"
+NAMES = "a name or a list of names"
+SLUG = "a slug"
+MAPPING = "a mapping"
+TOPICS = "a list of mappings"
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """One allowed configuration key and what README.md says about it."""
+
+    name: str
+    """Dotted path; ``topics[].`` stands for any topic."""
+    kind: str
+    """What the value must be (one of the kind constants above)."""
+    default: str | None
+    """The default as YAML text; ``None`` when required or when absent means "derived"."""
+    help: str
+    required: bool = False
+
+
+KEYS: tuple[Key, ...] = (
+    Key("site", MAPPING, None, "channel facts shared by every feed", required=True),
+    Key("site.title", TEXT, None, "site-wide feed title, author of every feed", required=True),
+    Key("site.url", URL, None, "where the output folder is served; `/` appended", required=True),
+    Key("site.description", TEXT, '""', "description of the site-wide feed (empty: the title)"),
+    Key("site.language", TEXT, None, "language code of every feed, e.g. `en`"),
+    Key("sources", PATHS, "articles", "record folders (searched recursively) or files"),
+    Key("output", PATH, "public", "folder the feeds are written to"),
+    Key("limit", COUNT, "50", "entries per feed"),
+    Key("discover", BOOL, "true", "also publish feeds for topics found only in records"),
+    Key("max_file_size", COUNT, "1048576", "bytes; larger record files are refused"),
+    Key("topics", TOPICS, "[]", "the configured topics, each a mapping of the keys below"),
+    Key("topics[].name", TEXT, None, "the topic's name as records write it", required=True),
+    Key("topics[].slug", SLUG, None, "the topic's folder; default: derived from the name"),
+    Key("topics[].aliases", NAMES, "[]", "other names records use for this topic"),
+    Key("topics[].title", TEXT, None, "the topic feeds' title; default: `site.title: name`"),
+    Key(
+        "topics[].description",
+        TEXT,
+        None,
+        "the topic feeds' description; default: `Latest name stories from site.title`",
+    ),
+    Key("topics[].limit", COUNT, None, "entries in this topic's feeds; default: `limit`"),
+)
+
+_HINTS = {
+    TEXT: "write text, in quotes if it looks like a number, date or yes/no",
+    URL: "write the full address, e.g. https://example.org/feeds/",
+    PATHS: "write a folder or file, or a list of them",
+    PATH: "write a folder",
+    COUNT: "write a whole number such as 50, without quotes",
+    BOOL: "write true or false, without quotes",
+    NAMES: "write a name or a list of names",
+    MAPPING: "indent its keys below it, as in README.md",
+    TOPICS: "start each topic with '- name:', as in README.md",
+}
+
+# The C loader is several times faster; PyYAML built without libyaml lacks it.
+_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """Where a key (or list item) sits, and its value's source text when a scalar."""
+
+    line: int
+    text: str | None = None
+
+
+class _Loader(_Base):  # type: ignore[misc]
+    """The safe loader, composing nodes first so each key's line can be noted."""
+
+    def load_marked(self, display: str) -> tuple[Any, dict[str, Mark]]:
+        """The document's data and a ``Mark`` for every key path ("site.url", "topics[0]")."""
+        node = self.get_single_node()
+        if node is None:
+            return None, {}
+        marks = {"": Mark(node.start_mark.line + 1)}
+        _note_marks(node, "", marks, display)
+        return self.construct_document(node), marks
+
+
+def _note_marks(node: yaml.Node, where: str, marks: dict[str, Mark], display: str) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode) or key_node.tag.endswith(":merge"):
+                continue
+            child = f"{where}.{key_node.value}" if where else str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if child in marks:
+                # YAML keeps the last of two equal keys silently; one was surely a mistake.
+                raise ConfigError(
+                    f"duplicate key (also on line {marks[child].line}); keep only one",
+                    SourceLocation(display, line),
+                    child,
+                )
+            marks[child] = Mark(line, _scalar_text(value_node))
+            _note_marks(value_node, child, marks, display)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            child = f"{where}[{index}]"
+            marks[child] = Mark(item.start_mark.line + 1, _scalar_text(item))
+            _note_marks(item, child, marks, display)
+
+
+def _scalar_text(node: yaml.Node) -> str | None:
+    return str(node.value) if isinstance(node, yaml.ScalarNode) else None
+
+
+def read_config(path: Path) -> Config:
+    """Read, parse and validate the config file; any problem is a one-line ``ConfigError``."""
+    display = display_path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"config file {display} not found; pass --config FILE or create config/feeds.yaml"
+        ) from None
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the config file ({exc.strerror or exc}); pass a readable file",
+            SourceLocation(display),
+        ) from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"not UTF-8 text (found byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
+            SourceLocation(display, line),
+        ) from None
+    loader = _Loader(text)
+    try:
+        data, marks = loader.load_marked(display)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark and "end of stream" in str(exc.problem):
+            # An unclosed quote or bracket is reported at the end of the file: point at its start.
+            mark = exc.context_mark
+        context = f" ({exc.context})" if exc.context else ""
+        raise ConfigError(
+            f"not valid YAML: {exc.problem}{context}; check indentation, quotes and brackets",
+            SourceLocation(display, mark.line + 1 if mark else None),
+        ) from None
+    except yaml.reader.ReaderError as exc:
+        raise ConfigError(
+            f"not valid YAML: control character #x{exc.character:04x} is not allowed; remove it",
+            # libyaml counts bytes, PyYAML characters: find the character instead.
+            SourceLocation(display, text[: text.find(chr(exc.character))].count("\n") + 1),
+        ) from None
+    finally:
+        loader.dispose()
+    return validate_config(data, marks, path.absolute(), display)
+
+
+def validate_config(
+    data: object, marks: Mapping[str, Mark], path: Path, display: str | None = None
+) -> Config:
+    """Check parsed YAML against ``KEYS`` and build a ``Config``; paths resolve beside ``path``."""
+    return _Checker(marks, display or str(path), path.parent).config(data, path)
+
+
+class _Checker:
+    """Validation state: where keys sit, how to name the file, the folder paths are under."""
+
+    def __init__(self, marks: Mapping[str, Mark], display: str, base: Path) -> None:
+        self.marks, self.display, self.base = marks, display, base
+
+    def line(self, where: str) -> int | None:
+        """The line of ``where``, else of the nearest enclosing key that has one."""
+        while where not in self.marks and where:
+            where = _LAST_STEP.sub("", where)
+        mark = self.marks.get(where)
+        return mark.line if mark else None
+
+    def error(self, where: str, message: str) -> ConfigError:
+        location = SourceLocation(self.display, self.line(where))
+        return ConfigError(message, location, where or None)
+
+    def config(self, data: object, path: Path) -> Config:
+        if data is None:
+            raise ConfigError(
+                "the config file is empty; start from the example in README.md",
+                SourceLocation(self.display),
+            )
+        top = self.mapping("", data, "")
+        site = self.mapping("site", top.pop("site"), "site.")
+        if not site["url"].endswith("/"):
+            site["url"] += "/"  # feed URLs are built by appending "topic/rss.xml"
+        topics = tuple(self.topic(f"topics[{i}]", t) for i, t in enumerate(top.pop("topics")))
+        self.check_clashes(topics)
+        return Config(path=path, site=Site(**site), topics=topics, **top)
+
+    def mapping(self, where: str, value: object, prefix: str) -> dict[str, Any]:
+        """Check one mapping's keys against ``KEYS`` and convert its values (defaults filled)."""
+        if not isinstance(value, dict):
+            found = _describe(value, self.raw(where))
+            if not where:
+                raise self.error(
+                    where,
+                    "the config file must be a mapping of keys such as 'site:' and 'topics:' "
+                    f"(found {found}); start from the example in README.md",
+                )
+            raise self.error(where, f"must be a mapping (found {found}); {_HINTS[TOPICS]}")
+        allowed = {
+            k.name[len(prefix) :]: k
+            for k in KEYS
+            if k.name.startswith(prefix) and "." not in k.name[len(prefix) :]
+        }
+        for name in value:
+            if name not in allowed:
+                child = f"{where}.{name}" if where else str(name)
+                close = difflib.get_close_matches(str(name), list(allowed), n=1)
+                advice = (
+                    f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(allowed)
+                )
+                raise self.error(child, f"unknown key; {advice}")
+        result: dict[str, Any] = {}
+        for name, key in allowed.items():
+            child = f"{where}.{name}" if where else name
+            if name in value:
+                result[name] = self.value(child, value[name], key)
+            elif key.required:
+                raise self.error(child, f"required key is missing; add it ({key.help})")
+            elif key.default is not None:
+                result[name] = self.value(child, yaml.safe_load(key.default), key)
+            else:
+                result[name] = None
+        return result
+
+    def raw(self, where: str) -> str | None:
+        mark = self.marks.get(where)
+        return mark.text if mark else None
+
+    def value(self, where: str, value: Any, key: Key) -> Any:
+        """``value`` converted as ``key.kind`` says, or a ConfigError saying what is wrong."""
+        kind = key.kind
+        if kind in (PATHS, NAMES):
+            item = Key(key.name, PATH if kind == PATHS else TEXT, None, key.help, required=True)
+            if isinstance(value, str):
+                return (self.value(where, value, item),)
+            if isinstance(value, list) and (value or kind == NAMES):
+                return tuple(self.value(f"{where}[{j}]", v, item) for j, v in enumerate(value))
+        elif isinstance(value, str) and kind in (TEXT, URL, SLUG, PATH):
+            if not value.strip() and (key.required or kind == PATH):
+                raise self.error(where, f"must not be blank (found {value!r}); give the {key.help}")
+            if kind == URL:
+                return self.url(where, value)
+            if kind == SLUG and not is_valid_slug(value):
+                raise self.bad_slug(where, value)
+            return self.path(value) if kind == PATH else value
+        elif (
+            (kind == COUNT and type(value) is int and value > 0)  # bool is an int subclass
+            or (kind == BOOL and isinstance(value, bool))
+            or (kind == MAPPING and isinstance(value, dict))
+            or (kind == TOPICS and isinstance(value, list))
+        ):
+            return value
+        raise self.wrong_type(where, value, kind)
+
+    def wrong_type(self, where: str, value: Any, kind: str) -> ConfigError:
+        raw = self.raw(where)
+        if kind in (TEXT, URL, SLUG, PATH, NAMES, PATHS) and raw is not None and value is not None:
+            # YAML 1.1 reads unquoted no/on/off, 1.10 and 2020-01-01 as non-text values.
+            return self.error(
+                where,
+                f"must be {kind} (found {raw}, which YAML reads as {_describe(value, None)}); "
+                f'quote it: "{raw}"',
+            )
+        found = _describe(value, raw)
+        if isinstance(value, str):
+            found = f"the text {found}"
+        return self.error(where, f"must be {kind} (found {found}); {_HINTS[kind]}")
+
+    def url(self, where: str, url: str) -> str:
+        try:
+            parts = urlsplit(url)
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:
+            ok = False
+        if ok and not (parts.query or parts.fragment):
+            return url
+        raise self.error(
+            where,
+            f"must be an absolute http(s) URL without query or fragment (found {url!r}); "
+            + _HINTS[URL],
+        )
+
+    def bad_slug(self, where: str, slug: str) -> ConfigError:
+        name = self.raw(where.rsplit(".", 1)[0] + ".name")
+        suggestion = slugify(name or slug)
+        return self.error(
+            where,
+            f"not a valid slug (found {slug!r}); use lowercase letters, digits and single "
+            f"hyphens, e.g. {suggestion!r}, or leave it out to derive it from the name",
+        )
+
+    def path(self, text: str) -> Path:
+        # normpath, not resolve(): keep symbolic links as written, drop "..".
+        return Path(os.path.normpath(self.base / Path(text).expanduser()))
+
+    def topic(self, where: str, item: object) -> TopicConfig:
+        fields = self.mapping(where, item, "topics[].")
+        fields["slug"] = fields["slug"] or slugify(fields["name"])
+        return TopicConfig(**fields, location=SourceLocation(self.display, self.line(where)))
+
+    def check_clashes(self, topics: tuple[TopicConfig, ...]) -> None:
+        """Two topics must neither write the same files nor claim the same name."""
+        slugs: dict[str, int] = {}
+        terms: dict[str, int] = {}
+        for i, topic in enumerate(topics):
+            where = f"topics[{i}]"
+            other = slugs.setdefault(topic.slug, i)
+            if other != i:
+                field = ".slug" if f"{where}.slug" in self.marks else ".name"
+                raise self.error(
+                    where + field,
+                    f"topic {topic.name!r} and topic {topics[other].name!r} "
+                    f"(line {self.line(f'topics[{other}]')}) would both write "
+                    f"{topic.slug}/rss.xml and {topic.slug}/atom.xml; "
+                    "give one of them a different slug",
+                )
+            listed = f"{where}.aliases[0]" in self.marks
+            aliases = [
+                (a, f"{where}.aliases[{j}]" if listed else f"{where}.aliases")
+                for j, a in enumerate(topic.aliases)
+            ]
+            for term, at in [(topic.name, f"{where}.name"), *aliases]:
+                other = terms.setdefault(topic_key(term), i)
+                if other != i:
+                    raise self.error(
+                        at,
+                        f"topic {topic.name!r} lists {term!r}, which topic "
+                        f"{topics[other].name!r} (line {self.line(f'topics[{other}]')}) "
+                        "already uses as a name or alias; keep it in one topic only",
+                    )
+
+
+_LAST_STEP = re.compile(r"(^|\.)[^.\[]*$|\[\d+\]$")
+"""The last step of a key path: ".url", "[2]", or a whole top-level key."""
+
+
+def _describe(value: object, raw: str | None) -> str:
+    """How a YAML value reads in a message: 'ten', true, nothing, a list."""
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, str):
+        return repr(value if len(value) <= 60 else value[:57] + "...")
+    if isinstance(value, int | float):
+        return raw if raw is not None else f"the number {value}"
+    if isinstance(value, date):
+        return "a date"
+    if isinstance(value, list):
+        return "a list" if value else "an empty list"
+    return "a mapping"

@@ -1,0 +1,48 @@
+"""README.md stays true: every config key is documented, the test command is CI's."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from feeds.config import KEYS, Key
+from tests.helpers import ROOT
+
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def _row(key: Key) -> str:
+    """The README table row for ``key``, built from the same facts as ``KEYS``."""
+    default = "required" if key.required else f"`{key.default}`" if key.default else "—"
+    return f"| `{key.name}` | {key.kind} | {default} | {key.help} |"
+
+
+@pytest.mark.parametrize("key", KEYS, ids=[key.name for key in KEYS])
+def test_every_config_key_is_in_the_readme_table(key: Key) -> None:
+    assert f"`{key.name}`" in README
+    assert _row(key) in README.splitlines()
+
+
+def test_readme_documents_no_key_that_does_not_exist() -> None:
+    section = README.split("## Configuration", 1)[1].split("\n## ", 1)[0]
+    documented = re.findall(r"^\| `([^`]+)` \|", section, flags=re.MULTILINE)
+    assert documented == [key.name for key in KEYS]
+
+
+def _readme_test_command() -> str:
+    setup = README.split("## Set-up", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"^```sh\n(.*?)^```", setup, flags=re.MULTILINE | re.DOTALL)
+    lines: list[str] = blocks[1].splitlines()
+    return lines[[line.startswith("# 2.") for line in lines].index(True) + 1]
+
+
+def _ci_test_command() -> str:
+    lines = (ROOT / ".ci" / "run").read_text(encoding="utf-8").splitlines()
+    after = lines[[line.startswith("# README's test command") for line in lines].index(True) + 1 :]
+    return next(line for line in after if line.strip() and not line.startswith("#"))
+
+
+def test_readme_test_command_is_the_one_ci_runs() -> None:
+    assert _readme_test_command() == _ci_test_command()
+    assert _ci_test_command().endswith("pytest")
