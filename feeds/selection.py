@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from .model import Config, FeedSpec, Record, TopicConfig
-from .slugs import slugify, topic_key
+from .slugs import numbered, slugify, topic_key
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 """The date of a feed with no entries: a constant, so an empty feed never churns."""
@@ -175,7 +175,7 @@ def assign_topics(config: Config, published: Sequence[Record]) -> dict[str, list
                 discovered.setdefault(key, []).append(record)
                 # The same topic spelled differently across records: take the smallest
                 # spelling so the feed's name does not depend on reading order.
-                spelled = name.strip()
+                spelled = " ".join(name.split())
                 if key not in spellings or spelled < spellings[key]:
                     spellings[key] = spelled
     for key in sorted(discovered):
@@ -195,7 +195,7 @@ def plan_feeds(config: Config, published: Sequence[Record]) -> list[PlannedFeed]
         base = slugify(name)
         slug, n = base, 2
         while slug in taken:
-            slug, n = f"{base}-{n}", n + 1
+            slug, n = numbered(base, n), n + 1
         taken.add(slug)
         slugs[name] = slug
     site = site_spec(config)

@@ -38,6 +38,12 @@ def slugify(name: str) -> str:
     return slug
 
 
+def numbered(slug: str, n: int) -> str:
+    """``slug`` with a ``-n`` suffix, shortened so the result is still a valid slug."""
+    suffix = f"-{n}"
+    return slug[: MAX_SLUG_LENGTH - len(suffix)].rstrip("-") + suffix
+
+
 def is_valid_slug(slug: str) -> bool:
     """Whether ``slug`` is one that :func:`slugify` could produce (safe as a folder name)."""
     return len(slug) <= MAX_SLUG_LENGTH and bool(_SLUG.match(slug))

@@ -91,7 +91,8 @@ def _walk(
             visited.add(key)
             _walk(path, root, files, warnings, seen, visited)
         elif is_file and path.suffix.lower() in RECORD_SUFFIXES:
-            key = real or path
+            # Resolved, so a file and a link to it count once however the source was named.
+            key = real or path.resolve()
             if key not in seen:
                 seen.add(key)
                 files.append(SourceFile(path, display_path(path)))

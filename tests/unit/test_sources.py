@@ -1,0 +1,355 @@
+"""Finding record files below the configured sources (feeds/sources.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from feeds.errors import ConfigError
+from feeds.sources import SourceFile, display_path, find_record_files
+
+
+def touch(path: Path, text: str = "x") -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def shown(*parts: str) -> str:
+    """A relative path as the platform prints it."""
+    return str(Path(*parts))
+
+
+def names(files: list[SourceFile], root: Path) -> list[str]:
+    return [f.path.relative_to(root).as_posix() for f in files]
+
+
+@pytest.fixture
+def src(tmp_path: Path) -> Path:
+    folder = tmp_path / "records"
+    folder.mkdir()
+    return folder
+
+
+def test_finds_record_files_recursively(src: Path) -> None:
+    for name in [
+        "a.md",
+        "b.markdown",
+        "c.yaml",
+        "d.yml",
+        "e.json",
+        "sub/f.md",
+        "sub/deeper/g.json",
+        "UPPER.MD",
+        "notes.txt",
+        "image.png",
+        "README",
+        "archive.md.bak",
+        "sub/h.html",
+    ]:
+        touch(src / name)
+    files, warnings = find_record_files([src])
+    assert names(files, src) == [
+        "UPPER.MD",
+        "a.md",
+        "b.markdown",
+        "c.yaml",
+        "d.yml",
+        "e.json",
+        "sub/deeper/g.json",
+        "sub/f.md",
+    ]
+    assert warnings == []
+
+
+def test_order_is_sorted_and_independent_of_creation_order(tmp_path: Path) -> None:
+    listings = []
+    for attempt, order in enumerate([["b", "a", "c"], ["c", "b", "a"]]):
+        root = tmp_path / str(attempt)
+        for name in order:
+            touch(root / name / f"{name}.md")
+            touch(root / f"{name}.md")
+        files, _ = find_record_files([root])
+        listings.append(names(files, root))
+    assert listings[0] == listings[1]
+    assert listings[0] == ["a/a.md", "a.md", "b/b.md", "b.md", "c/c.md", "c.md"]
+
+
+def test_folders_come_in_name_order_among_files(src: Path) -> None:
+    # Entries are sorted by name, whether file or folder ("a-b" < "a.md" < "a_b").
+    touch(src / "a.md")
+    touch(src / "a-b" / "x.md")
+    touch(src / "a_b" / "y.md")
+    files, _ = find_record_files([src])
+    assert names(files, src) == ["a-b/x.md", "a.md", "a_b/y.md"]
+
+
+def test_dot_files_and_dot_folders_are_skipped(src: Path) -> None:
+    touch(src / ".hidden.md")
+    touch(src / ".git" / "x.md")
+    touch(src / "sub" / ".cache" / "y.yaml")
+    touch(src / "sub" / ".z.json")
+    touch(src / "sub" / "ok.md")
+    files, warnings = find_record_files([src])
+    assert names(files, src) == ["sub/ok.md"]
+    assert warnings == []
+
+
+def test_a_dot_folder_given_as_the_source_is_searched(tmp_path: Path) -> None:
+    source = tmp_path / ".records"
+    touch(source / "a.md")
+    files, _ = find_record_files([source])
+    assert names(files, source) == ["a.md"]
+
+
+def test_a_single_file_source(src: Path) -> None:
+    record = touch(src / "one.md")
+    files, warnings = find_record_files([record])
+    assert [f.path for f in files] == [record]
+    assert warnings == []
+
+
+def test_a_single_file_source_of_any_suffix_is_taken(src: Path) -> None:
+    # A file named explicitly is the user's choice; only folder searches filter suffixes.
+    record = touch(src / "list.txt")
+    files, _ = find_record_files([record])
+    assert [f.path for f in files] == [record]
+
+
+def test_several_sources_keep_their_order(tmp_path: Path) -> None:
+    b = touch(tmp_path / "b" / "x.md").parent
+    a = touch(tmp_path / "a" / "y.md").parent
+    single = touch(tmp_path / "single.json")
+    files, _ = find_record_files([b, single, a])
+    assert [f.path for f in files] == [b / "x.md", single, a / "y.md"]
+
+
+def test_a_file_reached_twice_is_listed_once(src: Path) -> None:
+    record = touch(src / "a.md")
+    files, _ = find_record_files([src, record, src])
+    assert [f.path for f in files] == [record]
+
+
+def test_no_sources_and_empty_folders(src: Path) -> None:
+    assert find_record_files([]) == ([], [])
+    (src / "empty").mkdir()
+    assert find_record_files([src]) == ([], [])
+
+
+def test_missing_source_is_a_config_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError) as caught:
+        find_record_files([tmp_path / "nowhere"])
+    assert str(caught.value) == (
+        "source nowhere does not exist; check 'sources' in the config or --source"
+    )
+    assert caught.value.exit_code == 2
+
+
+def test_missing_source_outside_cwd_is_shown_absolute(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    monkeypatch.chdir(cwd)
+    missing = tmp_path / "gone"
+    with pytest.raises(ConfigError, match="does not exist") as caught:
+        find_record_files([missing])
+    assert caught.value.message == (
+        f"source {missing} does not exist; check 'sources' in the config or --source"
+    )
+
+
+def test_missing_source_is_an_error_even_after_good_ones(src: Path) -> None:
+    touch(src / "a.md")
+    with pytest.raises(ConfigError):
+        find_record_files([src, src / "missing"])
+
+
+def test_a_broken_link_as_source_is_missing(tmp_path: Path) -> None:
+    link = tmp_path / "link"
+    link.symlink_to(tmp_path / "nothing")
+    with pytest.raises(ConfigError, match="does not exist"):
+        find_record_files([link])
+
+
+# --- symbolic links -------------------------------------------------------------------
+
+
+def test_link_leading_outside_is_skipped_with_a_warning(
+    tmp_path: Path, src: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    outside = tmp_path / "outside"
+    touch(outside / "secret.md")
+    touch(tmp_path / "loose.md")
+    touch(src / "ok.md")
+    (src / "escape").symlink_to(outside, target_is_directory=True)
+    (src / "file-link.md").symlink_to(tmp_path / "loose.md")
+    files, warnings = find_record_files([src])
+    assert names(files, src) == ["ok.md"]
+    root = src.resolve()
+    assert warnings == [
+        f"records/escape: skipped a link that leads outside {root}",
+        f"records/file-link.md: skipped a link that leads outside {root}",
+    ]
+
+
+def test_link_to_the_parent_of_the_source_is_skipped(src: Path) -> None:
+    touch(src / "a.md")
+    (src / "up").symlink_to(src.parent, target_is_directory=True)
+    files, warnings = find_record_files([src])
+    assert names(files, src) == ["a.md"]
+    assert len(warnings) == 1
+    assert "up: skipped a link that leads outside" in warnings[0]
+
+
+def test_link_loop_terminates(src: Path) -> None:
+    touch(src / "a.md")
+    touch(src / "sub" / "b.md")
+    (src / "sub" / "loop").symlink_to(src / "sub", target_is_directory=True)
+    (src / "sub" / "back").symlink_to("..", target_is_directory=True)
+    files, warnings = find_record_files([src])
+    assert names(files, src) == ["a.md", "sub/b.md"]
+    assert warnings == []
+
+
+def test_self_referencing_link_terminates(src: Path) -> None:
+    touch(src / "a.md")
+    (src / "self.md").symlink_to(src / "self.md")
+    (src / "ping").symlink_to(src / "pong")
+    (src / "pong").symlink_to(src / "ping")
+    files, _ = find_record_files([src])
+    assert names(files, src) == ["a.md"]
+
+
+def test_dangling_link_inside_is_skipped(src: Path) -> None:
+    touch(src / "a.md")
+    (src / "gone.md").symlink_to(src / "never-there.md")
+    files, _ = find_record_files([src])
+    assert names(files, src) == ["a.md"]
+
+
+def test_link_to_a_folder_inside_is_followed(src: Path) -> None:
+    touch(src / "archive" / "2024" / "a.md")
+    (src / "latest").symlink_to(src / "archive" / "2024", target_is_directory=True)
+    files, warnings = find_record_files([src])
+    # The folder is searched once: through the link or directly, never both.
+    found = names(files, src)
+    assert len(found) == 1
+    assert found[0] in ("archive/2024/a.md", "latest/a.md")
+    assert warnings == []
+
+
+def test_link_to_a_folder_found_only_through_it(tmp_path: Path, src: Path) -> None:
+    hidden = src / ".store"
+    touch(hidden / "a.md")
+    (src / "view").symlink_to(hidden, target_is_directory=True)
+    files, warnings = find_record_files([src])
+    assert names(files, src) == ["view/a.md"]
+    assert warnings == []
+
+
+def test_link_to_a_file_inside_is_followed(src: Path) -> None:
+    touch(src / ".drafts" / "story.md")
+    (src / "story.md").symlink_to(src / ".drafts" / "story.md")
+    (src / "other.yaml").symlink_to(Path(".drafts") / "story.md")  # relative link target
+    files, _ = find_record_files([src])
+    # Both links lead to the same file: it is listed once, under the first name.
+    assert names(files, src) == ["other.yaml"]
+
+
+def test_linked_file_and_its_target_are_listed_once(src: Path) -> None:
+    touch(src / "z-real.md")
+    (src / "a-link.md").symlink_to(src / "z-real.md")
+    files, _ = find_record_files([src])
+    assert len(files) == 1
+
+
+def test_linked_file_is_listed_once_with_a_relative_source(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    touch(tmp_path / "records" / "z-real.md")
+    (tmp_path / "records" / "a-link.md").symlink_to(tmp_path / "records" / "z-real.md")
+    files, _ = find_record_files([Path("records")])
+    assert len(files) == 1
+
+
+def test_link_with_a_non_record_suffix_to_a_record_is_skipped(src: Path) -> None:
+    touch(src / ".store" / "a.md")
+    (src / "a.txt").symlink_to(src / ".store" / "a.md")
+    files, _ = find_record_files([src])
+    assert files == []
+
+
+def test_source_reached_through_a_link_is_searched(tmp_path: Path) -> None:
+    real = tmp_path / "real"
+    touch(real / "a.md")
+    touch(real / "sub" / "b.md")
+    (real / "sub" / "up").symlink_to(real, target_is_directory=True)
+    link = tmp_path / "link"
+    link.symlink_to(real, target_is_directory=True)
+    files, warnings = find_record_files([link])
+    assert names(files, link) == ["a.md", "sub/b.md"]
+    assert warnings == []
+
+
+# --- names and display paths ----------------------------------------------------------
+
+
+def test_names_with_spaces_and_non_ascii(src: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(src.parent)
+    touch(src / "my story.md")
+    touch(src / "café" / "naïve résumé.yaml")
+    touch(src / "日本" / "記事.json")
+    files, warnings = find_record_files([src])
+    assert names(files, src) == ["café/naïve résumé.yaml", "my story.md", "日本/記事.json"]
+    assert [f.display for f in files] == [
+        shown("records", "café", "naïve résumé.yaml"),
+        shown("records", "my story.md"),
+        shown("records", "日本", "記事.json"),
+    ]
+    assert all(f.path.is_file() for f in files)
+    assert warnings == []
+
+
+def test_display_paths_are_relative_to_cwd(
+    tmp_path: Path, src: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    touch(src / "sub" / "a.md")
+    single = touch(tmp_path / "single.md")
+    monkeypatch.chdir(tmp_path)
+    files, _ = find_record_files([src, single])
+    assert [f.display for f in files] == [shown("records", "sub", "a.md"), "single.md"]
+    assert all(f.path.is_absolute() for f in files)
+
+
+def test_display_paths_of_a_relative_source(
+    tmp_path: Path, src: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    touch(src / "a.md")
+    monkeypatch.chdir(tmp_path)
+    files, _ = find_record_files([Path("records")])
+    assert [(str(f.path), f.display) for f in files] == [
+        (shown("records", "a.md"), shown("records", "a.md"))
+    ]
+
+
+def test_display_paths_outside_cwd_are_absolute(
+    tmp_path: Path, src: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    touch(src / "a.md")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    files, _ = find_record_files([src])
+    assert [f.display for f in files] == [str(src / "a.md")]
+
+
+def test_display_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert display_path(tmp_path / "a" / "b.md") == shown("a", "b.md")
+    assert display_path(Path("/somewhere/else.md")) == "/somewhere/else.md"
+    assert display_path(Path("relative.md")) == "relative.md"
