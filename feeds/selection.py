@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import heapq
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from .model import Config, FeedSpec, Record, TopicConfig
@@ -183,9 +183,32 @@ def assign_topics(config: Config, published: Sequence[Record]) -> dict[str, list
     return members
 
 
+def topic_names(config: Config, members: Iterable[str]) -> dict[str, str]:
+    """Each spelling's key → the name its feed goes by (configured names win over aliases)."""
+    names = {topic_key(name): name for name in members}
+    for topic in config.topics:
+        for spelling in (topic.name, *topic.aliases):
+            names[topic_key(spelling)] = topic.name
+    return names
+
+
+def with_topic_names(record: Record, names: dict[str, str]) -> Record:
+    """The record with its topics spelled as their feeds are named (its categories)."""
+    topics = tuple(
+        dict.fromkeys(names.get(topic_key(t), " ".join(t.split())) for t in record.topics)
+    )
+    return record if topics == record.topics else replace(record, topics=topics)
+
+
 def plan_feeds(config: Config, published: Sequence[Record]) -> list[PlannedFeed]:
     """Every feed of the build: the site-wide feed first, then topics by slug."""
     members = assign_topics(config, published)
+    names = topic_names(config, members)
+
+    def named(records: Iterable[Record]) -> tuple[Record, ...]:
+        # Categories read "AI" in every entry, whichever alias a record used.
+        return tuple(with_topic_names(r, names) for r in records)
+
     configured = {t.name: t for t in config.topics}
     taken = {t.slug for t in config.topics}
     slugs: dict[str, str] = {t.name: t.slug for t in config.topics}
@@ -199,10 +222,10 @@ def plan_feeds(config: Config, published: Sequence[Record]) -> list[PlannedFeed]
         taken.add(slug)
         slugs[name] = slug
     site = site_spec(config)
-    site_entries = tuple(newest(published, site.limit))
+    site_entries = named(newest(published, site.limit))
     planned = [PlannedFeed(site, site_entries, feed_date(site_entries))]
     for name in sorted(members, key=lambda n: slugs[n]):
         spec = _topic_spec(config, name, slugs[name], configured.get(name))
-        entries = tuple(newest(members[name], spec.limit))
+        entries = named(newest(members[name], spec.limit))
         planned.append(PlannedFeed(spec, entries, feed_date(entries)))
     return planned

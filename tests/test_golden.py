@@ -38,7 +38,11 @@ def test_golden_feeds(case: str, tmp_path: Path, update_golden: bool) -> None:
         got = (out / name).read_text(encoding="utf-8")
         if got != want:
             diff = difflib.unified_diff(
-                want.splitlines(), got.splitlines(), f"expected/{name}", f"built/{name}", lineterm=""
+                want.splitlines(),
+                got.splitlines(),
+                f"expected/{name}",
+                f"built/{name}",
+                lineterm="",
             )
             pytest.fail(f"{case}/{name} differs from the golden file:\n" + "\n".join(diff))
         assert (out / name).read_bytes() == (expected / name).read_bytes()
