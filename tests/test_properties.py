@@ -20,6 +20,7 @@ from lxml import etree
 from feeds.build import build
 from feeds.model import Config, FeedSpec, Provider, Record, Site, SourceLocation
 from feeds.render import render_feed
+from feeds.sanitize import clean_text
 from feeds.slugs import topic_key
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
@@ -27,7 +28,8 @@ TOPICS = ["AI", "ai ", "Space", "Open  Source", "C/C++", "Café", "🚀"]
 
 record_st = st.fixed_dictionaries(
     {
-        "title": st.text(min_size=1, max_size=40).filter(lambda s: s.strip()),
+        # Titles left blank once forbidden characters go are rejected (test_invalid_records).
+        "title": st.text(min_size=1, max_size=40).filter(lambda s: clean_text(s).split()),
         "offset_minutes": st.integers(min_value=-60 * 24 * 400, max_value=60 * 24 * 30),
         "published": st.sampled_from([True, True, True, False, None]),
         "topics": st.lists(st.sampled_from(TOPICS), max_size=3),
@@ -144,6 +146,15 @@ xml_text = st.text(
 ).filter(lambda s: s.strip() == s and s.strip())
 
 
+def _feedparser_rewrites(text: str) -> bool:
+    """feedparser 'repairs' text that looks like UTF-8 read as Latin-1 ('Â¡' → '¡',
+    feedparser/mixin.py): such titles are checked with lxml only."""
+    try:
+        return text.encode("iso-8859-1").decode("utf-8") != text
+    except (UnicodeEncodeError, UnicodeDecodeError):
+        return False
+
+
 @settings(max_examples=150, deadline=None)
 @given(title=xml_text)
 def test_any_title_renders_parses_and_round_trips(title: str) -> None:
@@ -158,7 +169,7 @@ def test_any_title_renders_parses_and_round_trips(title: str) -> None:
         etree.fromstring(data)  # strict XML parser: raises on anything malformed
         parsed = feedparser.parse(data)
         assert not parsed.bozo, parsed.get("bozo_exception")
-        if fmt == "atom":
+        if fmt == "atom" and not _feedparser_rewrites(title):
             assert parsed.entries[0].title == title
         tree = etree.fromstring(data)
         titles = tree.xpath(

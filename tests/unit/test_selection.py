@@ -438,7 +438,8 @@ def test_discovered_slug_never_takes_a_configured_slug() -> None:
         ("Python", "py"),
         ("Py", "py-2"),
     ]
-    assert planned[1].entries == (r,)
+    assert [e.canonical_url for e in planned[1].entries] == [r.canonical_url]
+    assert planned[1].entries[0].topics == ("Py", "Python")
 
 
 def test_discovered_numbered_slug_skips_taken_numbers() -> None:

@@ -229,3 +229,8 @@ def test_quality_and_heat_are_numbers() -> None:
 def test_secured_is_never_kept() -> None:
     record = check(secured="opaque-blob-xyz")
     assert "opaque-blob-xyz" not in repr(record)
+
+
+def test_title_of_only_forbidden_characters_is_blank() -> None:
+    error = rejected(title="\x1b\x00\ufffe")
+    assert (error.field, error.message) == ("title", "is blank; give the record a title")
