@@ -6,14 +6,16 @@ between works on values. Nothing is written until every feed has rendered.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
 from .errors import RecordError
 from .frontmatter import RawRecord, read_record_file
+from .guard import Candidate, HeldBack, held_back
+from .lock import output_lock
 from .model import Config, Duplicate, FeedResult, Record, RecordCounts, Rejection, Report
-from .output import write_if_changed
+from .output import remove_stale_temps, write_if_changed
 from .render import render_feed
 from .selection import Classified, PlannedFeed, classify, plan_feeds
 from .sources import SourceFile, find_record_files
@@ -105,8 +107,11 @@ def render_all(config: Config, planned: Sequence[PlannedFeed]) -> list[RenderedF
     return rendered
 
 
-def write_all(config: Config, rendered: Sequence[RenderedFeed]) -> list[FeedResult]:
-    """Write each feed whose bytes changed; raises OutputError on the first failure."""
+def write_all(
+    config: Config, rendered: Sequence[RenderedFeed], held: Collection[str] = ()
+) -> list[FeedResult]:
+    """Write each feed whose bytes changed, except those ``held`` back (by path);
+    raises OutputError on the first failure."""
     return [
         FeedResult(
             topic=r.feed.spec.topic,
@@ -115,23 +120,42 @@ def write_all(config: Config, rendered: Sequence[RenderedFeed]) -> list[FeedResu
             path=r.path,
             url=r.url,
             entries=len(r.feed.entries),
-            changed=write_if_changed(config.output, r.path, r.data),
+            changed=r.path not in held and write_if_changed(config.output, r.path, r.data),
+            held_back=r.path in held,
         )
         for r in rendered
     ]
 
 
-def build(config: Config, *, now: datetime, progress: Progress | None = None) -> Report:
+def publish(
+    config: Config, rendered: Sequence[RenderedFeed], *, force: bool
+) -> tuple[list[FeedResult], list[HeldBack]]:
+    """Under the output lock: clear a killed run's temp files, hold back feeds that would
+    shrink too far (unless ``force``), write the rest."""
+    with output_lock(config.output, config.lock_timeout):
+        remove_stale_temps(config.output)
+        candidates = [
+            Candidate(r.path, len(r.feed.entries), r.feed.spec.limit, r.feed.spec.topic is None)
+            for r in rendered
+        ]
+        held = [] if force else held_back(config.output, candidates, config.shrink_threshold)
+        return write_all(config, rendered, {h.path for h in held}), held
+
+
+def build(
+    config: Config, *, now: datetime, progress: Progress | None = None, force: bool = False
+) -> Report:
     """Run one build and write the feeds whose bytes changed.
 
-    Rejected records are reported, not raised. A RenderError stops the run before any
+    Rejected records are reported, not raised. Reading and rendering need no lock; only
+    publishing takes the output folder's lock. A RenderError stops the run before any
     write; an OutputError stops it midway, and every file is then either its previous
     version or its complete new one.
     """
     loaded = load_records(config, progress)
     classified = classify(loaded.records, now)
     planned = plan_feeds(config, classified.published)
-    results = write_all(config, render_all(config, planned))
+    results, held = publish(config, render_all(config, planned), force=force)
     return Report(
         counts=count_records(loaded, classified),
         rejected=loaded.rejected,
@@ -140,5 +164,5 @@ def build(config: Config, *, now: datetime, progress: Progress | None = None) ->
             Duplicate(str(dropped.source), dropped.canonical_url, str(kept.source))
             for dropped, kept in classified.duplicates
         ),
-        warnings=loaded.warnings,
+        warnings=loaded.warnings + tuple(h.message() for h in held),
     )

@@ -21,7 +21,7 @@ from dateutil.parser import isoparse
 from . import __version__
 from .build import build
 from .config import read_config
-from .errors import EXIT_OK, EXIT_REJECTED, FeedsError, UsageError
+from .errors import EXIT_HELD_BACK, EXIT_OK, EXIT_REJECTED, FeedsError, UsageError
 from .model import Config, Report
 from .output import write_atomic
 
@@ -58,11 +58,32 @@ def _parser() -> argparse.ArgumentParser:
         "--now", metavar="ISO8601", help="the time to build at (default: the current time)"
     )
     b.add_argument("--strict", action="store_true", help="exit 1 when any record was rejected")
+    b.add_argument(
+        "--force",
+        action="store_true",
+        help="publish feeds even when they would shrink below shrink_threshold",
+    )
+    b.add_argument(
+        "--lock-timeout",
+        type=_seconds,
+        metavar="SECONDS",
+        help="wait this long for another run on the same output (overrides lock_timeout)",
+    )
     noise = b.add_mutually_exclusive_group()
     noise.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     noise.add_argument("-v", "--verbose", action="store_true", help="print a summary line")
     b.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
     return parser
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 86_400:
+        raise argparse.ArgumentTypeError(f"not a number of seconds from 0 to 86400: {text!r}")
+    return value
 
 
 def parse_now(text: str | None) -> datetime:
@@ -87,6 +108,8 @@ def _configure(args: argparse.Namespace) -> Config:
     if args.source:
         sources = tuple(Path(s).absolute() for s in args.source)
         config = dataclasses.replace(config, sources=sources)
+    if args.lock_timeout is not None:
+        config = dataclasses.replace(config, lock_timeout=args.lock_timeout)
     return config
 
 
@@ -117,6 +140,7 @@ def summary(report: Report) -> str:
         f"feeds: {c.read} records read: {c.published} published, {c.unpublished} unpublished, "
         f"{c.scheduled} scheduled, {c.duplicates} duplicates, {c.rejected} rejected; "
         f"{len(report.feeds)} feed files: {report.written} written, {unchanged} unchanged"
+        + (f" ({report.held_back} held back)" if report.held_back else "")
     )
 
 
@@ -126,7 +150,7 @@ def run_build(args: argparse.Namespace) -> int:
     config = _configure(args)
     progress = _Progress(sys.stderr) if sys.stderr.isatty() and not args.quiet else None
     try:
-        report = build(config, now=now, progress=progress)
+        report = build(config, now=now, progress=progress, force=args.force)
     finally:
         if progress is not None:
             progress.clear()
@@ -142,6 +166,8 @@ def run_build(args: argparse.Namespace) -> int:
     if args.report:
         text = json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
         write_atomic(Path(args.report).absolute(), text.encode("utf-8"))
+    if report.held_back:
+        return EXIT_HELD_BACK
     if args.strict and report.rejected:
         return EXIT_REJECTED
     return EXIT_OK

@@ -34,6 +34,8 @@ NAMES = "a name or a list of names"
 SLUG = "a slug"
 MAPPING = "a mapping"
 TOPICS = "a list of mappings"
+SECONDS = "a number of seconds"
+FRACTION = "a number from 0 to 1"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +63,19 @@ KEYS: tuple[Key, ...] = (
     Key("limit", COUNT, "50", "entries per feed"),
     Key("discover", BOOL, "true", "also publish feeds for topics found only in records"),
     Key("max_file_size", COUNT, "1048576", "bytes; larger record files are refused"),
+    Key(
+        "lock_timeout",
+        SECONDS,
+        "60",
+        "how long a run waits for another run on the same output folder before giving up",
+    ),
+    Key(
+        "shrink_threshold",
+        FRACTION,
+        "0.5",
+        "keep the previous feed when a run would leave fewer than this share of its "
+        "entries (0 turns the check off)",
+    ),
     Key("topics", TOPICS, "[]", "the configured topics, each a mapping of the keys below"),
     Key("topics[].name", TEXT, None, "the topic's name as records write it", required=True),
     Key("topics[].slug", SLUG, None, "the topic's folder; default: derived from the name"),
@@ -82,6 +97,8 @@ _HINTS = {
     PATH: "write a folder",
     COUNT: "write a whole number such as 50, without quotes",
     BOOL: "write true or false, without quotes",
+    SECONDS: "write a number such as 60, without quotes",
+    FRACTION: "write a number such as 0.5, without quotes",
     NAMES: "write a name or a list of names",
     MAPPING: "indent its keys below it, as in README.md",
     TOPICS: "start each topic with '- name:', as in README.md",
@@ -284,6 +301,8 @@ class _Checker:
         elif (
             (kind == COUNT and type(value) is int and value > 0)  # bool is an int subclass
             or (kind == BOOL and isinstance(value, bool))
+            or (kind == SECONDS and _is_number(value) and 0 <= value <= 86_400)
+            or (kind == FRACTION and _is_number(value) and 0 <= value <= 1)
             or (kind == MAPPING and isinstance(value, dict))
             or (kind == TOPICS and isinstance(value, list))
         ):
@@ -370,6 +389,10 @@ class _Checker:
 
 _LAST_STEP = re.compile(r"(^|\.)[^.\[]*$|\[\d+\]$")
 """The last step of a key path: ".url", "[2]", or a whole top-level key."""
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and value == value
 
 
 def _describe(value: object, raw: str | None) -> str:

@@ -5,7 +5,8 @@
      ├── ConfigError           bad configuration, nothing written     exit 2
      ├── RecordError           one record unreadable or invalid       skipped; exit 1 with --strict
      ├── RenderError           a feed could not be rendered           exit 3
-     └── OutputError           a feed could not be written            exit 3
+     ├── OutputError           a feed could not be written            exit 3
+     └── LockError             another run holds the output folder    exit 4
 
 Only ``cli.main`` catches these and turns them into a line on stderr and an exit code.
 """
@@ -20,6 +21,8 @@ EXIT_OK = 0
 EXIT_REJECTED = 1
 EXIT_CONFIG = 2
 EXIT_OUTPUT = 3
+EXIT_LOCKED = 4
+EXIT_HELD_BACK = 5
 
 
 class FeedsError(Exception):
@@ -82,3 +85,9 @@ class RenderError(FeedsError):
 
 class OutputError(FeedsError):
     """A feed file could not be written; the previous file is left intact."""
+
+
+class LockError(FeedsError):
+    """Another run holds the output folder's lock and did not let go in time."""
+
+    exit_code: ClassVar[int] = EXIT_LOCKED

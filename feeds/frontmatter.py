@@ -205,8 +205,10 @@ def _load_yaml(text: str, display: str, *, offset: int) -> tuple[Any, yaml.Node 
             message = f"YAML syntax error: {problem}; fix the YAML there"
         raise RecordError(message, SourceLocation(display, line)) from None
     except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as error:
+        # e.g. a timestamp like 2024-13-45 (ValueError) or nesting too deep to build.
+        detail = str(error)[:80] if isinstance(error, ValueError) else type(error).__name__
         raise RecordError(
-            f"YAML could not be read ({type(error).__name__}); simplify this file",
+            f"a YAML value could not be read ({detail}); fix or quote it",
             SourceLocation(display, 1 + offset),
         ) from None
     finally:

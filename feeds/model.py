@@ -140,6 +140,10 @@ class Config:
     discover: bool = True
     topics: tuple[TopicConfig, ...] = ()
     max_file_size: int = 1024 * 1024
+    lock_timeout: float = 60.0
+    """Seconds to wait for another run holding the output folder's lock."""
+    shrink_threshold: float = 0.5
+    """A feed that would keep fewer than this share of its entries is held back."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,6 +212,8 @@ class FeedResult:
     url: str
     entries: int
     changed: bool
+    held_back: bool = False
+    """The previous file was kept: this run would have shrunk it too far (see guard)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,6 +238,11 @@ class Report:
     duplicates: tuple[Duplicate, ...] = ()
     warnings: tuple[str, ...] = ()
     """Things skipped that are not records (links leaving a source folder, unlistable folders)."""
+
+    @property
+    def held_back(self) -> int:
+        """How many feed files were kept at their previous version."""
+        return sum(1 for f in self.feeds if f.held_back)
 
     @property
     def written(self) -> int:
@@ -265,6 +276,7 @@ class Report:
                     "url": f.url,
                     "entries": f.entries,
                     "changed": f.changed,
+                    "held_back": f.held_back,
                 }
                 for f in self.feeds
             ],

@@ -90,3 +90,18 @@ def _fsync_dir(folder: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def remove_stale_temps(root: Path) -> int:
+    """Delete temporary files a killed run left below ``root``; returns how many.
+
+    Call it only while holding the output lock: another run's temp files are live.
+    """
+    removed = 0
+    for folder, _, names in os.walk(root):
+        for name in names:
+            if name.startswith(".") and name.endswith(TEMP_SUFFIX):
+                with contextlib.suppress(FileNotFoundError):
+                    (Path(folder) / name).unlink()
+                    removed += 1
+    return removed

@@ -51,6 +51,14 @@ def find_record_files(sources: Iterable[Path]) -> tuple[list[SourceFile], list[s
                 seen.add(real)
                 files.append(SourceFile(source, display_path(source)))
             continue
+        try:
+            os.scandir(source).close()
+        except OSError as error:
+            # An unreadable source (or a device, a pipe) is an error, never "no records".
+            raise ConfigError(
+                f"source {display_path(source)} cannot be read ({error.strerror}); "
+                "point 'sources' at record folders or files you can read"
+            ) from None
         root = source.resolve()
         _walk(source, root, files, warnings, seen, {root})
     return files, warnings

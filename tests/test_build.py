@@ -32,7 +32,12 @@ def config(folder: Path, extra: str = "") -> Path:
 
 
 def feed_files(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    """Every file below ``out`` but the run lock."""
+    return {
+        p.relative_to(out).as_posix(): p.read_bytes()
+        for p in out.rglob("*")
+        if p.is_file() and p.name != ".feeds.lock"
+    }
 
 
 def test_layout_and_hostile_topic_names_stay_inside_the_output(tmp_path: Path) -> None:

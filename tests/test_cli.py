@@ -154,6 +154,7 @@ def test_report_holds_counts_rejections_and_feeds(tmp_path: Path) -> None:
         "url": "https://feeds.example.org/ai/atom.xml",
         "entries": 2,
         "changed": True,
+        "held_back": False,
     }
     assert feeds[(None, "rss")]["path"] == "rss.xml"
 
