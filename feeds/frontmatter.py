@@ -26,6 +26,7 @@ DATA_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 RECORD_SUFFIXES = MARKDOWN_SUFFIXES | DATA_SUFFIXES
 
 _FENCE = re.compile(r"^(---|\.\.\.)[ \t]*$", re.MULTILINE)
+_CONTROLS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
 
 
@@ -112,7 +113,10 @@ def _read_text(path: Path, display: str, max_size: int) -> str:
             f"not UTF-8 text (byte 0x{data[error.start]:02x}); save the file as UTF-8",
             SourceLocation(display, line),
         ) from None
-    return text.replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    # YAML refuses control characters (DEL, C1, a stray ESC) that scraped text often
+    # carries; feeds could not show them either, so they go before parsing.
+    return _CONTROLS.sub("", text)
 
 
 def _markdown_record(text: str, display: str) -> RawRecord:

@@ -68,9 +68,7 @@ def _config(root: Path, limit: int) -> Config:
     )
 
 
-@settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
-)
+@settings(deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(items=st.lists(record_st, max_size=25), limit=st.integers(min_value=1, max_value=30))
 def test_builds_select_exactly_the_published_records(
     tmp_path_factory: object, items: list[dict[str, object]], limit: int
@@ -155,7 +153,7 @@ def _feedparser_rewrites(text: str) -> bool:
         return False
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(title=xml_text)
 def test_any_title_renders_parses_and_round_trips(title: str) -> None:
     for fmt in ("rss", "atom"):
