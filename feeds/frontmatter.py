@@ -73,20 +73,31 @@ def read_record_file(
 ) -> tuple[list[RawRecord], list[RecordError]]:
     """Every record in one file, and a RecordError for each one that could not be read."""
     try:
-        text = _read_text(path, display, max_size)
-        if path.suffix.lower() in MARKDOWN_SUFFIXES:
+        data = _read_bytes(path, display, max_size)
+    except RecordError as error:
+        return [], [error]
+    return parse_record_bytes(data, display, path.suffix, max_size=max_size)
+
+
+def parse_record_bytes(
+    data: bytes, display: str, suffix: str, *, max_size: int
+) -> tuple[list[RawRecord], list[RecordError]]:
+    """The records in one file's bytes (from disk or HTTP); ``suffix`` picks the format."""
+    try:
+        text = _decode(data, display, max_size)
+        if suffix.lower() in MARKDOWN_SUFFIXES:
             return [_markdown_record(text, display)], []
-        return _data_records(text, display, json_only=path.suffix.lower() == ".json")
+        return _data_records(text, display, json_only=suffix.lower() == ".json")
     except RecordError as error:
         return [], [error]
 
 
-def _read_text(path: Path, display: str, max_size: int) -> str:
+def _read_bytes(path: Path, display: str, max_size: int) -> bytes:
     where = SourceLocation(display)
     try:
         with path.open("rb") as stream:
             # Read one byte past the limit: the file may grow after a stat().
-            data = stream.read(max_size + 1)
+            return stream.read(max_size + 1)
     except FileNotFoundError:
         raise RecordError(
             "file disappeared while reading; it is read on the next run", where
@@ -95,6 +106,10 @@ def _read_text(path: Path, display: str, max_size: int) -> str:
         raise RecordError(
             f"cannot read file ({error.strerror}); check its permissions", where
         ) from None
+
+
+def _decode(data: bytes, display: str, max_size: int) -> str:
+    where = SourceLocation(display)
     if len(data) > max_size:
         raise RecordError(
             f"file is larger than max_file_size ({max_size} bytes); "
