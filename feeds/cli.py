@@ -64,6 +64,9 @@ def _parser() -> argparse.ArgumentParser:
         help="publish feeds even when they would shrink below shrink_threshold",
     )
     b.add_argument(
+        "--no-cache", action="store_true", help="ignore the parse cache: read every record"
+    )
+    b.add_argument(
         "--lock-timeout",
         type=_seconds,
         metavar="SECONDS",
@@ -108,6 +111,8 @@ def _configure(args: argparse.Namespace) -> Config:
     if args.source:
         sources = tuple(Path(s).absolute() for s in args.source)
         config = dataclasses.replace(config, sources=sources)
+    if args.no_cache:
+        config = dataclasses.replace(config, cache=None)
     if args.lock_timeout is not None:
         config = dataclasses.replace(config, lock_timeout=args.lock_timeout)
     return config

@@ -64,6 +64,12 @@ KEYS: tuple[Key, ...] = (
     Key("discover", BOOL, "true", "also publish feeds for topics found only in records"),
     Key("max_file_size", COUNT, "1048576", "bytes; larger record files are refused"),
     Key(
+        "cache",
+        PATH,
+        ".feeds-cache",
+        "folder for the parse cache that makes unchanged runs fast (`--no-cache` skips it)",
+    ),
+    Key(
         "lock_timeout",
         SECONDS,
         "60",

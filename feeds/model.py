@@ -140,6 +140,8 @@ class Config:
     discover: bool = True
     topics: tuple[TopicConfig, ...] = ()
     max_file_size: int = 1024 * 1024
+    cache: Path | None = None
+    """The parse cache folder; ``None`` runs without one (``--no-cache``)."""
     lock_timeout: float = 60.0
     """Seconds to wait for another run holding the output folder's lock."""
     shrink_threshold: float = 0.5

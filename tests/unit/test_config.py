@@ -28,7 +28,7 @@ BAD = [
     pytest.param(
         SITE + "colour: red\n",
         "config/feeds.yaml:4: colour: unknown key; "
-        "allowed: site, sources, output, limit, discover, max_file_size, lock_timeout, "
+        "allowed: site, sources, output, limit, discover, max_file_size, cache, lock_timeout, "
         "shrink_threshold, topics",
         id="unknown-key-no-close-match",
     ),
