@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from . import fastyaml
 from .errors import RecordError
 from .model import SourceLocation
 
@@ -44,9 +45,13 @@ class RawRecord:
     node: yaml.Node | None = field(default=None, repr=False)
     line_offset: int = 0
     """Added to node line numbers: the lines before the front matter in the file."""
+    text: str | None = field(default=None, repr=False)
+    """The YAML text when the fast path read it: its node tree is built only for errors."""
 
     def line_of(self, path: str) -> int | None:
         """The 1-based line of a field such as ``provider.name`` or ``related[2].webUrl``."""
+        if self.node is None and self.text is not None:
+            self.node = _compose_quietly(self.text)
         node = self.node
         if node is None:
             return self.source.line
@@ -149,6 +154,9 @@ def _markdown_record(text: str, display: str) -> RawRecord:
         )
     front = rest[: close.start()]
     body = rest[close.end() + 1 :]
+    fast = fastyaml.parse(front)
+    if fast is not None:
+        return RawRecord(fast, body, SourceLocation(display, 1), line_offset=1, text=front)
     data, node = _load_yaml(front, display, offset=1)
     if data is None:
         raise RecordError(

@@ -19,14 +19,21 @@ class SourceFile:
 
     path: Path
     display: str
+    size: int = -1
+    """Size and modification time when listed (-1: unknown); the parse cache's key."""
+    mtime_ns: int = -1
 
 
 def display_path(path: Path) -> str:
     """``path`` relative to the working folder when it lies below it, else absolute."""
+    cwd = os.getcwd()  # noqa: PTH109 - a str: this runs once per record file
+    text = str(path)
+    if text.startswith(cwd + os.sep):  # the common case, without pathlib's cost
+        return text[len(cwd) + 1 :]
     try:
-        return str(path.relative_to(Path.cwd()))
+        return str(path.relative_to(cwd))
     except ValueError:
-        return str(path)
+        return text
 
 
 def find_record_files(sources: Iterable[Path]) -> tuple[list[SourceFile], list[str]]:
@@ -38,7 +45,7 @@ def find_record_files(sources: Iterable[Path]) -> tuple[list[SourceFile], list[s
     """
     files: list[SourceFile] = []
     warnings: list[str] = []
-    seen: set[Path] = set()
+    seen: set[tuple[int, int]] = set()
     for source in sources:
         if not source.exists():
             raise ConfigError(
@@ -46,10 +53,7 @@ def find_record_files(sources: Iterable[Path]) -> tuple[list[SourceFile], list[s
                 "check 'sources' in the config or --source"
             )
         if source.is_file():
-            real = source.resolve()
-            if real not in seen:
-                seen.add(real)
-                files.append(SourceFile(source, display_path(source)))
+            _add(files, seen, source, source.stat())
             continue
         try:
             os.scandir(source).close()
@@ -69,7 +73,7 @@ def _walk(
     root: Path,
     files: list[SourceFile],
     warnings: list[str],
-    seen: set[Path],
+    seen: set[tuple[int, int]],
     visited: set[Path],
 ) -> None:
     try:
@@ -99,8 +103,17 @@ def _walk(
             visited.add(key)
             _walk(path, root, files, warnings, seen, visited)
         elif is_file and path.suffix.lower() in RECORD_SUFFIXES:
-            # Resolved, so a file and a link to it count once however the source was named.
-            key = real or path.resolve()
-            if key not in seen:
-                seen.add(key)
-                files.append(SourceFile(path, display_path(path)))
+            try:
+                _add(files, seen, path, entry.stat())
+            except OSError as exc:  # vanished since listing
+                warnings.append(f"{display_path(path)}: skipped ({exc.strerror or exc})")
+
+
+def _add(
+    files: list[SourceFile], seen: set[tuple[int, int]], path: Path, stat: os.stat_result
+) -> None:
+    # Keyed by device and inode: a file and links to it count once, however named.
+    key = (stat.st_dev, stat.st_ino)
+    if key not in seen:
+        seen.add(key)
+        files.append(SourceFile(path, display_path(path), stat.st_size, stat.st_mtime_ns))

@@ -31,6 +31,7 @@ _TRACKING = frozenset({"ref", "fbclid", "gclid", "mc_cid", "mc_eid", "igshid", "
 _DEFAULT_PORTS = {"http": "80", "https": "443"}
 _HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$")
 _SPACES = re.compile(r"\s+")
+_BAD_URL_CHAR = re.compile(r"[\s\x00-\x1f\x7f]")
 T = TypeVar("T")
 
 
@@ -185,7 +186,7 @@ def url_problem(url: str) -> str | None:
     """Why ``url`` cannot be a feed link, or None when it can."""
     if not url:
         return "is blank"
-    if any(c.isspace() or ord(c) < 32 or ord(c) == 127 for c in url):
+    if _BAD_URL_CHAR.search(url):
         return "contains spaces or control characters"
     try:
         parts = urlsplit(url)
