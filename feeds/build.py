@@ -13,17 +13,24 @@ from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
+from . import runstate
+
+# The parsing, validation and rendering modules (PyYAML, nh3, markdown-it, feedgen, lxml)
+# are imported where first used: a cron run with nothing to do never loads them.
+from .cache import Entry, ParseCache
 from .errors import RecordError
-from .frontmatter import RawRecord, read_record_file
 from .guard import Candidate, HeldBack, held_back
 from .lock import output_lock
 from .model import Config, Duplicate, FeedResult, Record, RecordCounts, Rejection, Report
 from .output import remove_stale_temps, write_if_changed
-from .render import render_feed
 from .selection import Classified, PlannedFeed, classify, plan_feeds
 from .sources import SourceFile, find_record_files
-from .validate import validate_record
+
+if TYPE_CHECKING:
+    from .frontmatter import RawRecord
 
 Progress = Callable[[int, int], None]
 """Called with (files done, files in all) while reading; the CLI draws it on a terminal."""
@@ -41,15 +48,19 @@ class Loaded:
 
 
 def _validated(raw: RawRecord) -> Record | RecordError:
+    from .validate import validate_record
+
     try:
         return validate_record(raw)
     except RecordError as error:
         return error
 
 
-def load_file(source: SourceFile, max_size: int) -> tuple[list[Record], list[Rejection], int]:
+def load_file(source: SourceFile, max_size: int) -> Entry:
     """Read and validate one file: its good records, its rejections and how many it held."""
-    raws, errors = read_record_file(source.path, source.display, max_size=max_size)
+    from .frontmatter import read_record_file
+
+    raws, errors = read_record_file(Path(source.path), source.display, max_size=max_size)
     records: list[Record] = []
     rejected = [e.to_rejection() for e in errors]
     for raw in raws:
@@ -66,61 +77,81 @@ PARALLEL_FROM = 2000
 _CHUNK = 256
 
 
-def _load_chunk(
-    chunk: Sequence[SourceFile], max_size: int
-) -> tuple[list[Record], list[Rejection], int]:
-    records: list[Record] = []
-    rejected: list[Rejection] = []
-    read = 0
-    for source in chunk:
-        good, bad, count = load_file(source, max_size)
-        records.extend(good)
-        rejected.extend(bad)
-        read += count
-    return records, rejected, read
+def _load_chunk(chunk: Sequence[SourceFile], max_size: int) -> list[Entry]:
+    return [load_file(source, max_size) for source in chunk]
 
 
 def _chunks(files: Sequence[SourceFile]) -> list[Sequence[SourceFile]]:
     return [files[i : i + _CHUNK] for i in range(0, len(files), _CHUNK)]
 
 
-def load_records(config: Config, progress: Progress | None = None) -> Loaded:
-    """Read and validate every record of the configured sources, in file order.
+def read_files(
+    files: Sequence[SourceFile], max_size: int, progress: Progress | None = None
+) -> list[Entry]:
+    """Read and validate files, one outcome per file in the given order.
 
-    Large sites are parsed by one worker process per core; results are gathered in file
-    order, so the outcome is the same as reading them one by one.
+    Many files are parsed by one worker process per core; results come back in order,
+    so the outcome is the same as reading them one by one.
     """
-    files, warnings = find_record_files(config.sources)
     workers = min(os.cpu_count() or 1, 8)
     chunks = _chunks(files)
+    outcomes: list[Entry] = []
+
+    def gather(results: Iterable[list[Entry]]) -> list[Entry]:
+        for result in results:
+            outcomes.extend(result)
+            if progress is not None:
+                progress(len(outcomes), len(files))
+        return outcomes
+
     if len(files) < PARALLEL_FROM or workers < 2:
-        results: Iterable[tuple[list[Record], list[Rejection], int]] = (
-            _load_chunk(chunk, config.max_file_size) for chunk in chunks
-        )
-        return _gather(results, chunks, files, warnings, progress)
+        return gather(_load_chunk(chunk, max_size) for chunk in chunks)
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        results = pool.map(_load_chunk, chunks, [config.max_file_size] * len(chunks))
-        return _gather(results, chunks, files, warnings, progress)
+        return gather(pool.map(_load_chunk, chunks, [max_size] * len(chunks)))
 
 
-def _gather(
-    results: Iterable[tuple[list[Record], list[Rejection], int]],
-    chunks: Sequence[Sequence[SourceFile]],
-    files: Sequence[SourceFile],
-    warnings: Sequence[str],
-    progress: Progress | None,
+def load_records(
+    config: Config,
+    progress: Progress | None = None,
+    listed: tuple[list[SourceFile], list[str]] | None = None,
 ) -> Loaded:
+    """Read and validate every record of the configured sources, in file order.
+
+    Files unchanged since the last run come from the parse cache (when configured);
+    the others are read, and the cache learns them.
+    """
+    files, warnings = listed or find_record_files(config.sources)
+    cache = (
+        ParseCache(config.cache, f"max_file_size={config.max_file_size}")
+        if config.cache is not None
+        else None
+    )
+    try:
+        cached = cache.lookup(files) if cache is not None else {}
+        missing = [f for f in files if f.display not in cached]
+        fresh = dict(
+            zip(
+                (f.display for f in missing),
+                read_files(missing, config.max_file_size, progress),
+                strict=True,
+            )
+        )
+        if cache is not None:
+            cache.store((f, fresh[f.display]) for f in missing)
+            cache.forget_others(f.display for f in files)
+            warnings = [*warnings, *cache.warnings]
+    finally:
+        if cache is not None:
+            cache.close()
     records: list[Record] = []
     rejected: list[Rejection] = []
-    read = done = 0
-    for chunk, (good, bad, count) in zip(chunks, results, strict=True):
+    read = 0
+    for source in files:
+        good, bad, count = cached.get(source.display) or fresh[source.display]
         records.extend(good)
         rejected.extend(bad)
         read += count
-        done += len(chunk)
-        if progress is not None:
-            progress(done, len(files))
     return Loaded(tuple(records), tuple(rejected), read, tuple(warnings))
 
 
@@ -149,6 +180,8 @@ class RenderedFeed:
 
 def render_all(config: Config, planned: Sequence[PlannedFeed]) -> list[RenderedFeed]:
     """Every feed file of the build, in memory; raises RenderError before anything is written."""
+    from .render import render_feed
+
     rendered = []
     for feed in planned:
         for fmt in feed.spec.formats:
@@ -203,11 +236,15 @@ def build(
     write; an OutputError stops it midway, and every file is then either its previous
     version or its complete new one.
     """
-    loaded = load_records(config, progress)
+    listed = find_record_files(config.sources)
+    key = runstate.fingerprint(config, listed[0])
+    if not force and (last := runstate.unchanged_report(config, key, now)) is not None:
+        return last
+    loaded = load_records(config, progress, listed)
     classified = classify(loaded.records, now)
     planned = plan_feeds(config, classified.published)
     results, held = publish(config, render_all(config, planned), force=force)
-    return Report(
+    report = Report(
         counts=count_records(loaded, classified),
         rejected=loaded.rejected,
         feeds=tuple(results),
@@ -217,3 +254,6 @@ def build(
         ),
         warnings=loaded.warnings + tuple(h.message() for h in held),
     )
+    due = min((r.published_at for r in classified.scheduled), default=None)
+    runstate.remember(config, key, now, due, report)
+    return report

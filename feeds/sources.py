@@ -17,7 +17,8 @@ RECORD_SUFFIXES = frozenset({".md", ".markdown", ".yaml", ".yml", ".json"})
 class SourceFile:
     """A record file to read, with the path shown to the user."""
 
-    path: Path
+    path: Path | str
+    """A str when listed here: building 100,000 Path objects costs more than the stat."""
     display: str
     size: int = -1
     """Size and modification time when listed (-1: unknown); the parse cache's key."""
@@ -53,7 +54,12 @@ def find_record_files(sources: Iterable[Path]) -> tuple[list[SourceFile], list[s
                 "check 'sources' in the config or --source"
             )
         if source.is_file():
-            _add(files, seen, source, source.stat())
+            stat = source.stat()
+            if (stat.st_dev, stat.st_ino) not in seen:
+                seen.add((stat.st_dev, stat.st_ino))
+                files.append(
+                    SourceFile(source, display_path(source), stat.st_size, stat.st_mtime_ns)
+                )
             continue
         try:
             os.scandir(source).close()
@@ -64,56 +70,81 @@ def find_record_files(sources: Iterable[Path]) -> tuple[list[SourceFile], list[s
                 "point 'sources' at record folders or files you can read"
             ) from None
         root = source.resolve()
-        _walk(source, root, files, warnings, seen, {root})
+        top = source.stat()
+        walk = _Walk(root, files, warnings, seen, {(top.st_dev, top.st_ino)})
+        walk.folder(source)
     return files, warnings
 
 
-def _walk(
-    folder: Path,
-    root: Path,
-    files: list[SourceFile],
-    warnings: list[str],
-    seen: set[tuple[int, int]],
-    visited: set[Path],
-) -> None:
-    try:
-        entries = sorted(os.scandir(folder), key=lambda e: e.name)
-    except OSError as exc:
-        warnings.append(f"{display_path(folder)}: cannot list folder ({exc.strerror or exc})")
-        return
-    for entry in entries:
-        if entry.name.startswith("."):
-            continue
-        path = Path(entry.path)
+def _is_record(name: str) -> bool:
+    return os.path.splitext(name)[1].lower() in RECORD_SUFFIXES  # noqa: PTH122 - hot loop
+
+
+class _Walk:
+    """One source folder's search. Plain files and folders take a lean path (a stat
+    each, no path resolution); only symbolic links are resolved and checked."""
+
+    def __init__(
+        self,
+        root: Path,
+        files: list[SourceFile],
+        warnings: list[str],
+        seen: set[tuple[int, int]],
+        visited: set[tuple[int, int]],
+    ) -> None:
+        self.root, self.files, self.warnings = root, files, warnings
+        self.seen, self.visited = seen, visited
+        self.prefix = os.getcwd() + os.sep  # noqa: PTH109 - a str, compared by prefix
+
+    def display(self, path: str) -> str:
+        return path[len(self.prefix) :] if path.startswith(self.prefix) else path
+
+    def folder(self, folder: Path | str) -> None:
         try:
-            is_link = entry.is_symlink()
-            real = path.resolve() if is_link else None
-            is_dir = entry.is_dir()
-            is_file = entry.is_file()
-        except (OSError, RuntimeError) as exc:  # RuntimeError: a link loop on old Pythons
-            warnings.append(f"{display_path(path)}: skipped ({exc})")
-            continue
-        if real is not None and not real.is_relative_to(root):
-            warnings.append(f"{display_path(path)}: skipped a link that leads outside {root}")
-            continue
-        if is_dir:
-            key = real or path.resolve()
-            if key in visited:
-                continue  # a link back into a folder already searched: never loop
-            visited.add(key)
-            _walk(path, root, files, warnings, seen, visited)
-        elif is_file and path.suffix.lower() in RECORD_SUFFIXES:
+            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+        except OSError as exc:
+            shown = self.display(str(folder))
+            self.warnings.append(f"{shown}: cannot list folder ({exc.strerror or exc})")
+            return
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
             try:
-                _add(files, seen, path, entry.stat())
-            except OSError as exc:  # vanished since listing
-                warnings.append(f"{display_path(path)}: skipped ({exc.strerror or exc})")
+                if entry.is_symlink():
+                    self.link(entry)
+                elif entry.is_dir(follow_symlinks=False):
+                    self.subfolder(entry.path, entry.stat(follow_symlinks=False))
+                elif _is_record(entry.name) and entry.is_file(follow_symlinks=False):
+                    self.add(entry.path, entry.stat(follow_symlinks=False))
+            except OSError as exc:  # vanished or unreadable since listing
+                self.warnings.append(f"{self.display(entry.path)}: skipped ({exc.strerror or exc})")
 
+    def subfolder(self, path: str, stat: os.stat_result) -> None:
+        key = (stat.st_dev, stat.st_ino)
+        if key not in self.visited:  # a link back into a folder already searched: never loop
+            self.visited.add(key)
+            self.folder(path)
 
-def _add(
-    files: list[SourceFile], seen: set[tuple[int, int]], path: Path, stat: os.stat_result
-) -> None:
-    # Keyed by device and inode: a file and links to it count once, however named.
-    key = (stat.st_dev, stat.st_ino)
-    if key not in seen:
-        seen.add(key)
-        files.append(SourceFile(path, display_path(path), stat.st_size, stat.st_mtime_ns))
+    def link(self, entry: os.DirEntry[str]) -> None:
+        try:
+            real = Path(entry.path).resolve()
+        except (OSError, RuntimeError) as exc:  # RuntimeError: a link loop on old Pythons
+            self.warnings.append(f"{self.display(entry.path)}: skipped ({exc})")
+            return
+        if not real.is_relative_to(self.root):
+            self.warnings.append(
+                f"{self.display(entry.path)}: skipped a link that leads outside {self.root}"
+            )
+        elif real.is_dir():
+            self.subfolder(entry.path, real.stat())
+        elif _is_record(entry.name) and real.is_file():
+            self.add(entry.path, real.stat())
+
+    def add(self, path: str, stat: os.stat_result) -> None:
+        # Keyed by device and inode: a file and links to it count once, however named.
+        key = (stat.st_dev, stat.st_ino)
+        if key not in self.seen:
+            self.seen.add(key)
+            self.files.append(
+                SourceFile(path, self.display(path), stat.st_size, stat.st_mtime_ns)
+            )

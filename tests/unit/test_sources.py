@@ -22,7 +22,7 @@ def shown(*parts: str) -> str:
 
 
 def names(files: list[SourceFile], root: Path) -> list[str]:
-    return [f.path.relative_to(root).as_posix() for f in files]
+    return [Path(f.path).relative_to(root).as_posix() for f in files]
 
 
 @pytest.fixture
@@ -106,7 +106,7 @@ def test_a_dot_folder_given_as_the_source_is_searched(tmp_path: Path) -> None:
 def test_a_single_file_source(src: Path) -> None:
     record = touch(src / "one.md")
     files, warnings = find_record_files([record])
-    assert [f.path for f in files] == [record]
+    assert [Path(f.path) for f in files] == [record]
     assert warnings == []
 
 
@@ -114,7 +114,7 @@ def test_a_single_file_source_of_any_suffix_is_taken(src: Path) -> None:
     # A file named explicitly is the user's choice; only folder searches filter suffixes.
     record = touch(src / "list.txt")
     files, _ = find_record_files([record])
-    assert [f.path for f in files] == [record]
+    assert [Path(f.path) for f in files] == [record]
 
 
 def test_several_sources_keep_their_order(tmp_path: Path) -> None:
@@ -122,13 +122,13 @@ def test_several_sources_keep_their_order(tmp_path: Path) -> None:
     a = touch(tmp_path / "a" / "y.md").parent
     single = touch(tmp_path / "single.json")
     files, _ = find_record_files([b, single, a])
-    assert [f.path for f in files] == [b / "x.md", single, a / "y.md"]
+    assert [Path(f.path) for f in files] == [b / "x.md", single, a / "y.md"]
 
 
 def test_a_file_reached_twice_is_listed_once(src: Path) -> None:
     record = touch(src / "a.md")
     files, _ = find_record_files([src, record, src])
-    assert [f.path for f in files] == [record]
+    assert [Path(f.path) for f in files] == [record]
 
 
 def test_no_sources_and_empty_folders(src: Path) -> None:
@@ -311,7 +311,7 @@ def test_names_with_spaces_and_non_ascii(src: Path, monkeypatch: pytest.MonkeyPa
         shown("records", "my story.md"),
         shown("records", "日本", "記事.json"),
     ]
-    assert all(f.path.is_file() for f in files)
+    assert all(Path(f.path).is_file() for f in files)
     assert warnings == []
 
 
@@ -323,7 +323,7 @@ def test_display_paths_are_relative_to_cwd(
     monkeypatch.chdir(tmp_path)
     files, _ = find_record_files([src, single])
     assert [f.display for f in files] == [shown("records", "sub", "a.md"), "single.md"]
-    assert all(f.path.is_absolute() for f in files)
+    assert all(Path(f.path).is_absolute() for f in files)
 
 
 def test_display_paths_of_a_relative_source(

@@ -1,0 +1,227 @@
+"""The parse cache: validated records per source file, so unchanged files are not read
+again; I/O on ``<cache>/records.sqlite3`` only.
+
+A file's entry is trusted while its size and modification time (nanoseconds) match.
+The whole cache is dropped when the code version or a setting that changes parsing
+differs, and a cache that cannot be read (corrupt, foreign, another format) is discarded
+with a warning: it is never trusted, and a build never fails because of it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import pickle
+import sqlite3
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .model import Image, Provider, Record, Rejection, RelatedItem, SourceLocation
+from .sources import SourceFile
+
+FORMAT = "feeds-parse-cache-1"
+"""Bumped whenever the stored layout changes; with the version and settings, the key."""
+FILE_NAME = "records.sqlite3"
+
+Entry = tuple[list[Record], list[Rejection], int]
+"""A file's records, rejections and how many records it held."""
+
+
+class ParseCache:
+    """Validated records of unchanged files, looked up by path, size and mtime."""
+
+    def __init__(self, folder: Path, settings: str) -> None:
+        self.warnings: list[str] = []
+        self.path = folder / FILE_NAME
+        self.key = f"{FORMAT} {__version__} {settings}"
+        self._db = self._open(folder)
+        self._known: dict[str, tuple[int, int]] = {}
+        if self._db is not None:
+            with self._guard("read"):
+                rows = self._db.execute("SELECT path, size, mtime_ns FROM files")
+                self._known = {path: (size, mtime) for path, size, mtime in rows}
+
+    def _open(self, folder: Path) -> sqlite3.Connection | None:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            db = sqlite3.connect(self.path, isolation_level=None)
+            db.execute("PRAGMA journal_mode=WAL")
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
+            db.execute(
+                "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, "
+                "mtime_ns INTEGER, data BLOB)"
+            )
+            row = db.execute("SELECT value FROM meta WHERE key = 'key'").fetchone()
+            if row is None or row[0] != self.key:
+                # Another version or other settings: nothing in it can be trusted.
+                db.execute("DELETE FROM files")
+                db.execute("INSERT OR REPLACE INTO meta VALUES ('key', ?)", (self.key,))
+            return db
+        except (sqlite3.Error, OSError) as error:
+            self.warnings.append(f"{self.path}: cache discarded ({error}); reading every file")
+            with contextlib.suppress(OSError):
+                self.path.unlink()
+            return None
+
+    @contextlib.contextmanager
+    def _guard(self, what: str) -> Iterator[None]:
+        try:
+            yield
+        # A foreign or damaged pickle can raise almost anything: none of it may stop a build.
+        except Exception as error:  # noqa: BLE001
+            self.warnings.append(
+                f"{self.path}: cannot {what} the cache ({error}); its entries were dropped "
+                "and every file is read"
+            )
+            self._known.clear()
+            self._reset()
+
+    def _reset(self) -> None:
+        """Empty the cache so this run refills it; delete the file if even that fails."""
+        try:
+            if self._db is not None:
+                self._db.execute("DELETE FROM files")
+                return
+        except sqlite3.Error:
+            pass
+        self.close()
+        with contextlib.suppress(OSError):
+            self.path.unlink()
+
+    def lookup(self, files: Sequence[SourceFile]) -> dict[str, Entry]:
+        """The cached outcome of each listed file unchanged since it was stored, by display path."""
+        wanted = {
+            f.display: (f.size, f.mtime_ns)
+            for f in files
+            if f.size >= 0 and self._known.get(f.display) == (f.size, f.mtime_ns)
+        }
+        found: dict[str, Entry] = {}
+        if self._db is None or not wanted:
+            return found
+        with self._guard("read"):
+            for path, data in self._db.execute("SELECT path, data FROM files"):
+                if path in wanted:
+                    found[path] = decode_entry(data)
+            return found
+        return {}
+
+    def store(self, items: Iterable[tuple[SourceFile, Entry]]) -> None:
+        """Store the outcome of files read in this run (keyed by display path)."""
+        if self._db is None:
+            return
+        rows = [(f.display, f.size, f.mtime_ns, encode_entry(e)) for f, e in items if f.size >= 0]
+        with self._guard("write"):
+            self._db.execute("BEGIN")
+            self._db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", rows)
+            self._db.execute("COMMIT")
+
+    def forget_others(self, paths: Iterable[str]) -> None:
+        """Drop entries of files that no longer exist, so the cache does not grow forever."""
+        if self._db is None:
+            return
+        gone = set(self._known) - set(paths)
+        if gone:
+            with self._guard("write"):
+                self._db.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in gone])
+
+    def close(self) -> None:
+        """Close the database (the cache stays on disk)."""
+        if self._db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                self._db.close()
+            self._db = None
+
+
+_ALLOWED = {("datetime", "datetime"), ("datetime", "timezone"), ("datetime", "timedelta")}
+
+
+class _Unpickler(pickle.Unpickler):
+    """Builds plain data and dates, nothing else: a foreign pickle cannot run code."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) not in _ALLOWED:
+            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
+        return super().find_class(module, name)
+
+
+# Records travel as plain tuples: unpickling dataclasses goes through fields() per
+# object, several times slower than calling the constructors ourselves.
+
+
+def encode_entry(entry: Entry) -> bytes:
+    """A file's outcome as bytes."""
+    records, rejected, read = entry
+    plain = (
+        [_record(r) for r in records],
+        [(r.path, r.line, r.field, r.message) for r in rejected],
+        read,
+    )
+    return pickle.dumps(plain, protocol=5)
+
+
+def decode_entry(data: bytes) -> Entry:
+    """The inverse of ``encode_entry``; raises on anything but a well-formed entry."""
+    records, rejected, read = _Unpickler(io.BytesIO(data)).load()
+    if not isinstance(read, int):
+        raise ValueError("unexpected data in the cache")
+    return [_unrecord(r) for r in records], [Rejection(*r) for r in rejected], read
+
+
+def _provider(p: Provider | None) -> tuple[str, str | None] | None:
+    return None if p is None else (p.name, p.domain)
+
+
+def _unprovider(value: Any) -> Provider | None:
+    return None if value is None else Provider(*value)
+
+
+def _record(r: Record) -> tuple[Any, ...]:
+    return (
+        r.source.path,
+        r.source.line,
+        r.title,
+        r.url,
+        r.canonical_url,
+        r.published_at,
+        r.updated_at,
+        r.excerpt,
+        r.body_html,
+        r.topics,
+        r.is_published,
+        _provider(r.provider),
+        tuple((i.url, i.width, i.height) for i in r.images),
+        tuple(
+            (i.title, i.url, i.excerpt, i.published_at, _provider(i.provider), i.type)
+            for i in r.related
+        ),
+        r.category,
+        r.type,
+        r.quality,
+        r.heat,
+    )
+
+
+def _unrecord(v: tuple[Any, ...]) -> Record:
+    (path, line, title, url, canonical, published, updated, excerpt, body, topics) = v[:10]
+    if not isinstance(published, datetime) or published.tzinfo is None:
+        raise ValueError("unexpected data in the cache")
+    return Record(
+        SourceLocation(path, line),
+        title,
+        url,
+        canonical,
+        published,
+        updated,
+        excerpt,
+        body,
+        tuple(topics),
+        bool(v[10]),
+        _unprovider(v[11]),
+        tuple(Image(*i) for i in v[12]),
+        tuple(RelatedItem(t, u, e, d, _unprovider(p), k) for t, u, e, d, p, k in v[13]),
+        *v[14:18],
+    )

@@ -1,0 +1,97 @@
+"""No-change runs: when no record file, setting or feed file changed since the last run
+and no scheduled record fell due, the last run's report stands and nothing is read,
+rendered or written. I/O: ``<cache>/last-run.json`` and a stat of each feed file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .errors import OutputError
+from .model import Config, Duplicate, FeedResult, RecordCounts, Rejection, Report
+from .output import write_atomic
+from .sources import SourceFile
+
+FILE_NAME = "last-run.json"
+FORMAT = "feeds-last-run-1"
+
+
+def fingerprint(config: Config, files: Sequence[SourceFile]) -> str:
+    """What a run's outcome depends on, apart from the clock: code, settings, files."""
+    digest = hashlib.sha256(f"{FORMAT}\n{__version__}\n{config!r}\n".encode())
+    for f in files:
+        digest.update(f"{f.display}\0{f.size}\0{f.mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def unchanged_report(config: Config, key: str, now: datetime) -> Report | None:
+    """The last run's report (nothing written) when this run would do exactly the same."""
+    if config.cache is None:
+        return None
+    try:
+        state = json.loads((config.cache / FILE_NAME).read_bytes())
+        if state["key"] != key or state["format"] != FORMAT:
+            return None
+        last_now = datetime.fromisoformat(state["now"])
+        due = state["due"] and datetime.fromisoformat(state["due"])
+        # Moving back in time, or past a scheduled record's time, changes the feeds.
+        if now < last_now or (due and now >= due):
+            return None
+        for path, (size, mtime_ns) in state["outputs"].items():
+            stat = (config.output / path).stat()
+            if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
+                return None  # a feed file was edited, replaced or deleted: rebuild it
+        return _report(state["report"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None  # no usable state: a full run decides
+
+
+def remember(config: Config, key: str, now: datetime, due: datetime | None, report: Report) -> None:
+    """Record a completed run for the next one; a run that held feeds back is not kept."""
+    if config.cache is None or report.held_back:
+        return
+    outputs = {}
+    for feed in report.feeds:
+        stat = (config.output / feed.path).stat()
+        outputs[feed.path] = [stat.st_size, stat.st_mtime_ns]
+    state = {
+        "format": FORMAT,
+        "key": key,
+        "now": now.isoformat(),
+        "due": due.isoformat() if due else None,
+        "outputs": outputs,
+        "report": report.to_json(),
+    }
+    text = json.dumps(state, ensure_ascii=False, indent=1) + "\n"
+    with contextlib.suppress(OutputError):  # only the next run's speed depends on it
+        write_atomic(config.cache / FILE_NAME, text.encode("utf-8"))
+
+
+def _report(data: dict[str, Any]) -> Report:
+    feeds = tuple(
+        FeedResult(
+            f["topic"], f["slug"], f["format"], f["path"], f["url"], f["entries"], False, False
+        )
+        for f in data["feeds"]
+    )
+    return Report(
+        counts=RecordCounts(**data["records"]),
+        rejected=tuple(
+            Rejection(r["path"], r["line"], r["field"], r["message"]) for r in data["rejected"]
+        ),
+        feeds=feeds,
+        duplicates=tuple(Duplicate(d["path"], d["url"], d["kept"]) for d in data["duplicates"]),
+        warnings=tuple(data["warnings"]),
+    )
+
+
+def path_of(config: Config) -> Path | None:
+    """Where the state lives (for tests and docs)."""
+    return None if config.cache is None else config.cache / FILE_NAME

@@ -1,0 +1,155 @@
+"""The parse cache, the no-change shortcut, parallel parsing and the fast YAML path change
+nothing in the output: every way of building the same files gives the same bytes."""
+
+from __future__ import annotations
+
+import pickle
+import shutil
+import sqlite3
+from pathlib import Path
+
+import pytest
+
+from feeds import build as build_module
+from feeds import fastyaml
+from tests.helpers import run_feeds, write_config, write_record
+
+NOW = "2026-10-01T00:00:00Z"
+
+
+def corpus(root: Path, count: int = 200) -> Path:
+    for n in range(count):
+        write_record(
+            root / "records" / f"{n % 7}",
+            f"r{n:04d}.md",
+            f"title: 'Story {n}'\npublishedDateTime: 2026-0{1 + n % 9}-1{n % 10}T0{n % 10}:00:00Z\n"
+            f"webUrl: https://news.example.com/{n}\ntopics: [T{n % 5}, T{n % 3}]\n"
+            f"published: {'false' if n % 11 == 0 else 'true'}\n"
+            f"excerpt: '<p>Excerpt {n} &amp; more</p>'\n"
+            "provider:\n  name: Example\n  domain: example.com\n",
+            body=f"Body *{n}*\n",
+        )
+    return write_config(
+        root,
+        "site: {title: T, url: 'https://feeds.example.org/'}\n"
+        "sources: [../records]\noutput: ../public\n",
+    )
+
+
+def feeds_of(out: Path) -> dict[str, bytes]:
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*.xml")}
+
+
+def cold(config: Path, root: Path, name: str) -> dict[str, bytes]:
+    """A build from nothing, without cache, into its own folder."""
+    out = root / name
+    result = run_feeds("build", "--config", config, "--now", NOW, "--no-cache", "--output", out)
+    assert result.returncode == 0, result.stderr
+    return feeds_of(out)
+
+
+def change_one_percent(root: Path) -> None:
+    (root / "records" / "0" / "r0000.md").unlink()
+    write_record(
+        root / "records" / "new",
+        "added.md",
+        "title: Added\npublishedDateTime: 2026-09-30T00:00:00Z\n"
+        "webUrl: https://news.example.com/added\ntopics: [T1]\n",
+    )
+    edited = root / "records" / "1" / "r0008.md"  # among the newest: in the feeds
+    edited.write_text(edited.read_text().replace("Story 8", "Story eight, edited"))
+
+
+def test_cached_warm_and_changed_builds_equal_cold_builds(tmp_path: Path) -> None:
+    config = corpus(tmp_path)
+    out = tmp_path / "public"
+    assert run_feeds("build", "--config", config, "--now", NOW).returncode == 0
+    assert feeds_of(out) == cold(config, tmp_path, "cold1")
+    assert (tmp_path / "config" / ".feeds-cache" / "records.sqlite3").exists()
+
+    warm = run_feeds("build", "--config", config, "--now", NOW, "-v")
+    assert warm.returncode == 0
+    assert "0 written" in warm.stdout
+    assert feeds_of(out) == cold(config, tmp_path, "cold2")
+
+    change_one_percent(tmp_path)
+    changed = run_feeds("build", "--config", config, "--now", NOW, "-v")
+    assert changed.returncode == 0 and "0 written" not in changed.stdout
+    after = feeds_of(out)
+    assert after == cold(config, tmp_path, "cold3")
+    assert b"Story eight, edited" in after["rss.xml"]
+
+
+def test_no_change_run_repeats_the_report_and_notices_what_matters(tmp_path: Path) -> None:
+    config = corpus(tmp_path, 30)
+    write_record(
+        tmp_path / "records",
+        "later.md",
+        "title: Embargoed\npublishedDateTime: 2026-11-01T00:00:00Z\n"
+        "webUrl: https://news.example.com/later\ntopics: [T0]\n",
+    )
+    first = run_feeds("build", "--config", config, "--now", NOW, "-v")
+    again = run_feeds("build", "--config", config, "--now", NOW, "-v")
+    assert "0 unchanged" in first.stdout and " 0 written" in again.stdout
+    assert first.stdout.split(";")[0] == again.stdout.split(";")[0]  # same record counts
+    # The embargo lifts: the shortcut must not hide it.
+    due = run_feeds("build", "--config", config, "--now", "2026-11-02T00:00:00Z")
+    assert due.returncode == 0
+    assert b"Embargoed" in (tmp_path / "public" / "rss.xml").read_bytes()
+    # A deleted feed file is rebuilt even though no record changed.
+    (tmp_path / "public" / "t0" / "atom.xml").unlink()
+    assert run_feeds("build", "--config", config, "--now", "2026-11-02T00:00:00Z").returncode == 0
+    assert (tmp_path / "public" / "t0" / "atom.xml").exists()
+    # A config change rebuilds.
+    config.write_text(config.read_text() + "limit: 2\n")
+    assert run_feeds("build", "--config", config, "--now", "2026-11-02T00:00:00Z").returncode == 0
+    assert (tmp_path / "public" / "rss.xml").read_bytes().count(b"<item>") == 2
+
+
+@pytest.mark.parametrize("damage", ["garbage", "foreign-pickle", "wrong-shape"])
+def test_a_damaged_or_foreign_cache_is_discarded_not_trusted(tmp_path: Path, damage: str) -> None:
+    config = corpus(tmp_path, 40)
+    assert run_feeds("build", "--config", config, "--now", NOW).returncode == 0
+    expected = feeds_of(tmp_path / "public")
+    cache = tmp_path / "config" / ".feeds-cache"
+    marker = tmp_path / "pwned"
+    db_path = cache / "records.sqlite3"
+    if damage == "garbage":
+        for extra in cache.glob("records.sqlite3*"):
+            extra.unlink()
+        db_path.write_bytes(b"this is not a database" * 100)
+    else:
+
+        class Evil:
+            def __reduce__(self) -> tuple[object, ...]:
+                return (shutil.copy, (str(config), str(marker)))
+
+        payload = pickle.dumps(Evil()) if damage == "foreign-pickle" else pickle.dumps([1, 2])
+        with sqlite3.connect(db_path) as db:
+            db.execute("UPDATE files SET data = ?", (payload,))
+    (cache / "last-run.json").unlink()  # make the run read the cache
+    result = run_feeds("build", "--config", config, "--now", NOW, "--output", tmp_path / "o2")
+    assert result.returncode == 0
+    assert "cache" in result.stderr and result.stderr.count("\n") == 1
+    assert not marker.exists()
+    assert feeds_of(tmp_path / "o2") == expected
+    # The next run has a working cache again.
+    final = run_feeds("build", "--config", config, "--now", NOW, "--output", tmp_path / "o3")
+    assert (final.returncode, final.stderr) == (0, "")
+
+
+def test_parallel_and_fast_yaml_paths_equal_the_plain_path(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    corpus(tmp_path, 120)
+    from feeds.sources import find_record_files
+
+    files, _ = find_record_files([tmp_path / "records"])
+    monkeypatch.setattr(build_module, "PARALLEL_FROM", 1)
+    parallel = build_module.read_files(files, 1 << 20)
+    monkeypatch.setattr(build_module, "PARALLEL_FROM", 10**9)
+    serial = build_module.read_files(files, 1 << 20)
+    monkeypatch.setattr(fastyaml, "parse", lambda text: None)  # PyYAML reads everything
+    plain = build_module.read_files(files, 1 << 20)
+    assert parallel == serial == plain
+    assert len(serial) == 120 and all(entry[0] for entry in serial)
