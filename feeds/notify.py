@@ -1,0 +1,115 @@
+"""Notify stage: tell WebSub hubs which feeds changed; I/O (HTTP via requests).
+
+A failed ping is a warning in the report, never an exception: the feeds are already
+written and readers will still poll them (https://www.w3.org/TR/websub/#publishing).
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable, Sequence
+
+import requests
+
+_ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\"()]+)")
+
+Timeout = float | tuple[float, float]
+"""requests' (connect, read) timeout in seconds."""
+
+
+def _problem_of(response: requests.Response) -> str:
+    reason = f" {response.reason}" if response.reason else ""
+    return f"HTTP {response.status_code}{reason}"
+
+
+def _connection_problem(error: requests.RequestException) -> str:
+    if isinstance(error, requests.Timeout):
+        return "timed out"
+    # urllib3 nests the cause a few levels deep; its "[Errno 111] Connection refused" is the
+    # part worth a line.
+    found = _ERRNO.search(str(error))
+    return f"cannot connect ({found.group(1).strip()})" if found else "cannot connect"
+
+
+def _retryable(status: int) -> bool:
+    # 5xx and 429 may pass on a later try; other 4xx will not (wrong hub or rejected URL).
+    return status >= 500 or status == 429
+
+
+def ping_hub(
+    hub: str,
+    feed_url: str,
+    *,
+    session: requests.Session,
+    timeout: Timeout = (5, 10),
+    retries: int = 3,
+    backoff: float = 0.5,
+    sleep: Callable[[float], None] = time.sleep,
+) -> str | None:
+    """POST one publish notification; ``None`` on a 2xx, else what went wrong."""
+    return _ping(hub, feed_url, session, timeout, retries, backoff, sleep)[0]
+
+
+def _ping(
+    hub: str,
+    feed_url: str,
+    session: requests.Session,
+    timeout: Timeout,
+    retries: int,
+    backoff: float,
+    sleep: Callable[[float], None],
+) -> tuple[str | None, bool]:
+    """(problem or None, whether the hub ever answered)."""
+    data = {"hub.mode": "publish", "hub.url": feed_url}
+    problem = "not tried"
+    answered = False
+    for attempt in range(retries + 1):
+        if attempt:
+            sleep(backoff * 2 ** (attempt - 1))  # 0.5, 1, 2 … seconds
+        try:
+            response = session.post(hub, data=data, timeout=timeout, allow_redirects=True)
+        except (requests.ConnectionError, requests.Timeout) as error:
+            problem = _connection_problem(error)
+            continue
+        except requests.RequestException as error:  # bad URL and the like: retrying won't help
+            return f"{type(error).__name__}: {error}", False
+        answered = True
+        with response:
+            if 200 <= response.status_code < 300:
+                return None, True
+            problem = _problem_of(response)
+            if not _retryable(response.status_code):
+                return problem, True
+    tries = retries + 1
+    return f"{problem} (after {tries} {'try' if tries == 1 else 'tries'})", answered
+
+
+def ping_hubs(
+    hubs: Sequence[str],
+    feed_urls: Sequence[str],
+    *,
+    session: requests.Session,
+    timeout: Timeout = (5, 10),
+    retries: int = 3,
+    backoff: float = 0.5,
+    sleep: Callable[[float], None] = time.sleep,
+) -> list[str]:
+    """Ping every hub once per changed feed; one warning line per failed ping, never raises.
+
+    A hub that never answers is not retried for the remaining feeds of the run: a dead hub
+    costs one round of timeouts, not one per feed.
+    """
+    warnings = []
+    for hub in dict.fromkeys(hubs):
+        dead: str | None = None
+        for feed_url in dict.fromkeys(feed_urls):
+            if dead is not None:
+                problem: str | None = f"not tried: the hub did not answer ({dead})"
+            else:
+                problem, answered = _ping(hub, feed_url, session, timeout, retries, backoff, sleep)
+                if problem is not None and not answered:
+                    dead = problem
+            if problem is not None:
+                warnings.append(f"websub: hub {hub} was not told about {feed_url}: {problem}")
+    return warnings

@@ -1,0 +1,220 @@
+"""Serving hints: media types per output file and web-server snippets (nginx, Apache,
+Caddy) for ``feeds serve-config``; no I/O. ``serve`` uses the same table.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from .errors import ConfigError, UsageError
+
+KINDS = ("nginx", "apache", "caddy")
+
+FEED_TYPES: tuple[tuple[str, str, str], ...] = (
+    # (file name ending, regex for server configs, media type); first match wins.
+    ("atom.xml", r"atom\.xml$", "application/atom+xml"),
+    ("rss.xml", r"rss\.xml$", "application/rss+xml"),
+    ("feed.json", r"feed\.json$", "application/feed+json"),
+    (".opml", r"\.opml$", "text/x-opml"),
+)
+"""What a web server's default table gets wrong or lacks: the feed files by name."""
+
+_OTHER_TYPES = {
+    ".html": "text/html",
+    ".htm": "text/html",
+    ".xml": "application/xml",
+    ".json": "application/json",
+    ".css": "text/css",
+    ".txt": "text/plain",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".ico": "image/x-icon",
+}
+# Fixed rather than the mimetypes module, whose answers depend on the machine's files.
+
+TEXT_TYPES: tuple[str, ...] = (
+    "text/html",
+    "text/x-opml",
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/feed+json",
+    "application/json",
+    "application/xml",
+)
+"""Types written as UTF-8 text: served with ``charset=utf-8`` and gzipped."""
+
+_SAFE_PATH = re.compile(r"/?[A-Za-z0-9._~%+-]+(?:/[A-Za-z0-9._~%+-]+)*/?")
+_SAFE_ROOT = re.compile(r"[^\"\\\x00-\x1f\x7f]+")
+
+
+def media_type(name: str) -> str:
+    """The media type of an output file by its name, without parameters."""
+    lower = name.lower()
+    for ending, _, mime in FEED_TYPES:
+        if lower.endswith(ending):
+            return mime
+    suffix = lower[lower.rfind(".") :] if "." in lower else ""
+    return _OTHER_TYPES.get(suffix, "application/octet-stream")
+
+
+def content_type(name: str) -> str:
+    """The ``Content-Type`` header for an output file: its media type, charset when text."""
+    mime = media_type(name)
+    is_text = mime in TEXT_TYPES or mime.startswith("text/")
+    return f"{mime}; charset=utf-8" if is_text else mime
+
+
+def _url_path(path: str, what: str) -> str:
+    if not _SAFE_PATH.fullmatch(path) or any(part == ".." for part in path.split("/")):
+        raise ConfigError(
+            f"{what} {path!r} is not a plain URL path; use letters, digits, '-', '_', '.' and '/'",
+            field="redirects",
+        )
+    return path if path.startswith("/") else "/" + path
+
+
+def _checked(
+    kind: str, root: Path, max_age: int, redirects: Sequence[tuple[str, str]]
+) -> tuple[str, list[tuple[str, str]]]:
+    if kind not in KINDS:
+        close = difflib.get_close_matches(kind, KINDS, n=1)
+        hint = f"; did you mean {close[0]!r}?" if close else f"; use one of {', '.join(KINDS)}"
+        raise UsageError(f"unknown server {kind!r}{hint}")
+    if max_age < 0:
+        raise UsageError(f"max-age must be 0 or more seconds (found {max_age})")
+    text = str(root)
+    if not root.is_absolute() or not _SAFE_ROOT.fullmatch(text):
+        raise UsageError(f"the output folder {text!r} must be an absolute path without quotes")
+    pairs = [(_url_path(old, "old path"), _url_path(new, "new path")) for old, new in redirects]
+    return text, pairs
+
+
+def _nginx(root: str, max_age: int, redirects: list[tuple[str, str]]) -> list[str]:
+    compressed = " ".join(t for t in TEXT_TYPES if t != "text/html")
+    lines = [
+        "# feeds: serve the output folder with nginx. Include inside a server { } block.",
+        "# ETag and Last-Modified are on by default for static files (etag on;), and",
+        "# conditional requests (If-None-Match, If-Modified-Since) get 304 Not Modified.",
+        f'root "{root}";',
+        "index index.html;",
+        "autoindex off;",
+        "etag on;",
+        "",
+        '# "; charset=utf-8" on every text type (text/html is always in charset_types).',
+        "charset utf-8;",
+        f"charset_types {compressed};",
+        "",
+        "# Readers poll: caches may keep a file for the refresh interval.",
+        f'add_header Cache-Control "max-age={max_age}";',
+        "",
+        "# text/html is always compressed once gzip is on.",
+        "gzip on;",
+        "gzip_vary on;",
+        f"gzip_types {compressed};",
+        "",
+        "# Never serve the lock file or a running build's temporary files.",
+        r"location ~ /\. {",
+        "    return 404;",
+        "}",
+        "",
+        "# Feed files by name; nginx's mime.types has no entry for these endings.",
+    ]
+    for _, pattern, mime in FEED_TYPES:
+        lines += [f"location ~ {pattern} {{", "    types { }", f"    default_type {mime};", "}"]
+    if redirects:
+        lines += ["", "# Renamed topics: the old feed URLs move permanently."]
+        for old, new in redirects:
+            lines += [f"location = {old} {{", f"    return 301 {new};", "}"]
+    return lines
+
+
+def _apache(root: str, max_age: int, redirects: list[tuple[str, str]]) -> list[str]:
+    lines = [
+        "# feeds: serve the output folder with Apache httpd 2.4. Put inside a <VirtualHost>;",
+        "# needs mod_mime, mod_headers, mod_deflate with mod_filter, and mod_alias.",
+        "# ETag (FileETag MTime Size) and Last-Modified are sent by default for static files,",
+        "# and conditional requests (If-None-Match, If-Modified-Since) get 304 Not Modified.",
+        f'DocumentRoot "{root}"',
+        f'<Directory "{root}">',
+        "    Require all granted",
+        "    Options -Indexes",
+        "    AllowOverride None",
+        "    DirectoryIndex index.html",
+        "    FileETag MTime Size",
+        "    # Feed files by name, each with its charset.",
+    ]
+    for _, pattern, mime in FEED_TYPES:
+        lines += [
+            f'    <FilesMatch "{pattern}">',
+            f'        ForceType "{mime}; charset=utf-8"',
+            "    </FilesMatch>",
+        ]
+    lines += [
+        "    AddCharset utf-8 .html .xml .json .opml",
+        "    # Never serve the lock file or a running build's temporary files.",
+        r'    <FilesMatch "^\.">',
+        "        Require all denied",
+        "    </FilesMatch>",
+        "    # Readers poll: caches may keep a file for the refresh interval.",
+        f'    Header set Cache-Control "max-age={max_age}"',
+        "    # mod_deflate sends gzip and adds Vary: Accept-Encoding itself.",
+        f"    AddOutputFilterByType DEFLATE {' '.join(TEXT_TYPES)}",
+        "</Directory>",
+    ]
+    if redirects:
+        lines += ["", "# Renamed topics: the old feed URLs move permanently."]
+        for old, new in redirects:
+            lines.append(f'RedirectMatch 301 "^{re.escape(old)}$" "{new}"')
+    return lines
+
+
+def _caddy(root: str, max_age: int, redirects: list[tuple[str, str]]) -> list[str]:
+    lines = [
+        "# feeds: serve the output folder with Caddy 2. Put inside your site block.",
+        "# file_server sends ETag and Last-Modified by default and answers conditional",
+        "# requests (If-None-Match, If-Modified-Since) with 304 Not Modified; it sets",
+        "# Content-Type only when none is set, so the lines below win. .html is already",
+        "# text/html; charset=utf-8.",
+        f'root * "{root}"',
+        "file_server {",
+        "    # Never serve the lock file or a running build's temporary files.",
+        "    hide .*",
+        "}",
+        "encode gzip {",
+        "    match {",
+    ]
+    lines += [f"        header Content-Type {mime}*" for mime in TEXT_TYPES]
+    lines += ["    }", "}", ""]
+    for n, (_, pattern, mime) in enumerate(FEED_TYPES):
+        lines += [
+            f"@feedtype{n} path_regexp {pattern}",
+            f'header @feedtype{n} Content-Type "{mime}; charset=utf-8"',
+        ]
+    lines += [
+        "",
+        "# Readers poll: caches may keep a file for the refresh interval.",
+        f'header Cache-Control "max-age={max_age}"',
+    ]
+    if redirects:
+        lines += ["", "# Renamed topics: the old feed URLs move permanently."]
+        lines += [f"redir {old} {new} 301" for old, new in redirects]
+    return lines
+
+
+def serve_config(
+    kind: str, *, root: Path, max_age: int, redirects: Sequence[tuple[str, str]] = ()
+) -> str:
+    """A ready configuration snippet for ``kind`` (nginx, apache or caddy) serving ``root``.
+
+    ``redirects`` are (old, new) URL paths relative to the site root, e.g. renamed topics.
+    """
+    text, pairs = _checked(kind, root, max_age, redirects)
+    render = {"nginx": _nginx, "apache": _apache, "caddy": _caddy}[kind]
+    return "\n".join(render(text, max_age, pairs)) + "\n"

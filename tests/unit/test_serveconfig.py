@@ -1,0 +1,145 @@
+"""Unit tests for feeds.serveconfig: each snippet carries the types, max-age and redirects."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from feeds.errors import ConfigError, UsageError
+from feeds.serveconfig import KINDS, content_type, media_type, serve_config
+
+ROOT = Path("/srv/feeds/public")
+REDIRECTS = (("old-ai/rss.xml", "ai/rss.xml"), ("/old-ai/atom.xml", "/ai/atom.xml"))
+FEED_MIME = ("application/rss+xml", "application/atom+xml", "application/feed+json", "text/x-opml")
+
+
+def snippet(kind: str) -> str:
+    return serve_config(kind, root=ROOT, max_age=900, redirects=REDIRECTS)
+
+
+def balanced(text: str, opening: str, closing: str) -> bool:
+    depth = 0
+    for line in text.splitlines():
+        code = line.split("#", 1)[0]
+        for ch in code:
+            if ch == opening:
+                depth += 1
+            elif ch == closing:
+                depth -= 1
+                if depth < 0:
+                    return False
+    return depth == 0
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_snippet_has_types_max_age_and_root(kind: str) -> None:
+    text = snippet(kind)
+    for mime in FEED_MIME:
+        assert mime in text, mime
+    assert "max-age=900" in text
+    assert str(ROOT) in text
+    assert "charset" in text.lower()
+    assert "gzip" in text.lower() or "DEFLATE" in text
+    assert "ETag" in text and "Last-Modified" in text  # said so in comments
+    assert text.endswith("\n")
+    assert text == snippet(kind)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_braces_balance(kind: str) -> None:
+    assert balanced(snippet(kind), "{", "}")
+
+
+def test_nginx() -> None:
+    text = snippet("nginx")
+    assert 'root "/srv/feeds/public";' in text
+    assert "location = /old-ai/rss.xml {\n    return 301 /ai/rss.xml;\n}" in text
+    assert "location = /old-ai/atom.xml {\n    return 301 /ai/atom.xml;\n}" in text
+    assert "location ~ atom\\.xml$ {\n    types { }\n    default_type application/atom+xml;" in text
+    assert re.search(r"^charset_types .*application/feed\+json.*;$", text, re.MULTILINE)
+    assert "autoindex off;" in text
+    # Every directive line ends with ; or opens/closes a block (nginx -t's first complaint).
+    for line in text.splitlines():
+        code = line.split("#", 1)[0].strip()
+        if code:
+            assert code.endswith((";", "{", "}")), line
+
+
+def test_apache() -> None:
+    text = snippet("apache")
+    assert 'ForceType "application/rss+xml; charset=utf-8"' in text
+    assert 'ForceType "text/x-opml; charset=utf-8"' in text
+    assert 'Header set Cache-Control "max-age=900"' in text
+    assert 'RedirectMatch 301 "^/old\\-ai/rss\\.xml$" "/ai/rss.xml"' in text
+    assert "Options -Indexes" in text
+    opened = re.findall(r"^\s*<(\w+)", text, re.MULTILINE)
+    closed = re.findall(r"^\s*</(\w+)>", text, re.MULTILINE)
+    assert sorted(opened) == sorted(closed)
+
+
+def test_caddy() -> None:
+    text = snippet("caddy")
+    assert 'root * "/srv/feeds/public"' in text
+    assert 'Content-Type "application/feed+json; charset=utf-8"' in text
+    assert "redir /old-ai/rss.xml /ai/rss.xml 301" in text
+    assert 'header Cache-Control "max-age=900"' in text
+    assert "header Content-Type application/rss+xml*" in text  # gzip for feeds
+    matchers = re.findall(r"^(@\w+) ", text, re.MULTILINE)
+    assert len(matchers) == len(set(matchers)) == 4
+
+
+def test_no_redirects_no_redirect_section() -> None:
+    for kind in KINDS:
+        text = serve_config(kind, root=ROOT, max_age=60)
+        assert "Renamed topics" not in text
+        assert "max-age=60" in text
+
+
+def test_unknown_kind_suggests() -> None:
+    with pytest.raises(UsageError, match="did you mean 'nginx'"):
+        serve_config("ngnix", root=ROOT, max_age=1)
+    with pytest.raises(UsageError, match="use one of nginx, apache, caddy"):
+        serve_config("iis", root=ROOT, max_age=1)
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["a b/rss.xml", "a;rewrite/x", "a{b}", '"quoted"', "../etc/passwd", "a/$uri", "", "x\ny"],
+)
+def test_hostile_redirect_paths_are_refused(path: str) -> None:
+    with pytest.raises(ConfigError, match="not a plain URL path"):
+        serve_config("nginx", root=ROOT, max_age=1, redirects=[(path, "new/rss.xml")])
+    with pytest.raises(ConfigError):
+        serve_config("caddy", root=ROOT, max_age=1, redirects=[("old/rss.xml", path)])
+
+
+@pytest.mark.parametrize("root", [Path("relative/out"), Path('/srv/"x"'), Path("/srv/a\nb")])
+def test_bad_roots_are_refused(root: Path) -> None:
+    with pytest.raises(UsageError, match="absolute path"):
+        serve_config("nginx", root=root, max_age=1)
+
+
+def test_negative_max_age_refused() -> None:
+    with pytest.raises(UsageError, match="max-age"):
+        serve_config("caddy", root=ROOT, max_age=-1)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("rss.xml", "application/rss+xml; charset=utf-8"),
+        ("ai/atom.xml", "application/atom+xml; charset=utf-8"),
+        ("feed.json", "application/feed+json; charset=utf-8"),
+        ("feeds.opml", "text/x-opml; charset=utf-8"),
+        ("index.html", "text/html; charset=utf-8"),
+        ("other.json", "application/json; charset=utf-8"),
+        ("STYLE.CSS", "text/css; charset=utf-8"),
+        ("a.png", "image/png"),
+        ("README", "application/octet-stream"),
+    ],
+)
+def test_content_type(name: str, expected: str) -> None:
+    assert content_type(name) == expected
+    assert media_type(name) == expected.split(";")[0]
