@@ -1,0 +1,337 @@
+"""Network edge, part 2: remote record sources, read into raw records.
+
+A source is a paged JSON listing (``{"page": 1, "value": [...], "nextPage": 2}``) followed
+page by page, or one record file. Does I/O through ``httpcache``; when any page fails, the
+source's last complete copy in the cache folder stands in, if it is younger than ``max_age``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path, PurePosixPath
+from types import MappingProxyType
+from typing import Any
+from urllib.parse import urljoin, urlsplit, urlunsplit
+
+import requests
+
+from . import __version__
+from .errors import ConfigError, OutputError, RecordError
+from .frontmatter import RECORD_SUFFIXES, RawRecord, kind_of, parse_record_bytes
+from .httpcache import (
+    CacheEntry,
+    Client,
+    FetchError,
+    LastGood,
+    read_entry,
+    read_last_good,
+    write_entry,
+    write_last_good,
+)
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_PAGE_PATH = re.compile(r"(?:page/\d+/)?index\.json$")
+_ACCEPT = "application/json, text/markdown;q=0.9, application/yaml;q=0.9, */*;q=0.5"
+
+
+def user_agent(site_url: str) -> str:
+    """The User-Agent sent with every request: the tool, its version and the site."""
+    return f"feeds/{__version__} (+{site_url})"
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteSource:
+    """A remote source as configured; raises ConfigError when a value cannot work."""
+
+    url: str
+    """A listing (ending in ``index.json``) or one record file (.md, .yaml, .json)."""
+    headers: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    """Extra request headers; ``${VAR}`` in a value is read from the environment at fetch
+    time. Values are never shown, and are sent only to the source's own origin."""
+    next_page_url: str | None = None
+    """A template for page N's URL, with ``{page}``; default: ``…/page/{page}/index.json``."""
+    max_pages: int = 100
+    max_bytes: int = 5 * 1024 * 1024
+    """Largest response body accepted, in bytes."""
+    timeout: tuple[float, float] = (5.0, 20.0)
+    """(connect, read) seconds for every request."""
+    total_time: float = 120.0
+    """Seconds the whole source may take, retries and waits included."""
+    max_age: float = 7 * 24 * 3600.0
+    """Seconds a cached copy may stand in for an origin that fails."""
+    ca_bundle: Path | None = None
+    """A CA bundle for a private CA; TLS is always verified."""
+    tries: int = 3
+    backoff: float = 0.5
+    """First retry delay in seconds; doubled each try, with jitter, up to ``backoff_cap``."""
+    backoff_cap: float = 8.0
+    retry_after_cap: float = 30.0
+    """A longer ``Retry-After`` is not waited for: the fetch fails instead."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "headers", MappingProxyType(dict(self.headers)))
+        problem = _config_problem(self)
+        if problem:
+            raise ConfigError(f"remote source {_shown(self.url)}: {problem}")
+
+    @property
+    def is_listing(self) -> bool:
+        """Whether the URL is a paged listing rather than one record file."""
+        return self.next_page_url is not None or urlsplit(self.url).path.endswith("index.json")
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteResult:
+    """What one remote source gave: raw records to validate, and what went wrong."""
+
+    records: list[RawRecord]
+    errors: list[RecordError]
+    """Malformed records inside good pages, each rejected alone; path = the page's URL."""
+    warnings: list[str]
+    """One line each: a URL and its problem, and what was done about it."""
+    requests: int
+    """HTTP requests sent, retries and redirects included."""
+    ok: bool
+    """False when the source contributes nothing (it failed and no usable copy was cached)."""
+    from_cache: bool = False
+    """The records are the last good copy from the cache, not this run's download."""
+
+
+def fetch(
+    source: RemoteSource,
+    *,
+    session: requests.Session,
+    cache_dir: Path,
+    user_agent: str,
+    max_size: int,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+) -> RemoteResult:
+    """Read every page of ``source``; when one fails, its last good copy from ``cache_dir``.
+
+    Never raises for network, data or cache trouble: it becomes a warning. ``max_size``
+    limits a single record file, as for local files.
+    """
+    warnings: list[str] = []
+    client: Client | None = None
+    try:
+        private = _expanded_headers(source)
+        common = {"User-Agent": user_agent, "Accept": _ACCEPT}
+        client = Client(session, source, common, private, source.url, clock=clock, sleep=sleep)
+        pages, new = _download(source, client, cache_dir, warnings)
+    except FetchError as failure:
+        sent = client.requests if client is not None else 0
+        return _fall_back(source, failure, cache_dir, max_size, clock(), warnings, sent)
+    try:
+        for entry in new:
+            write_entry(cache_dir, entry)
+        write_last_good(cache_dir, source.url, LastGood(clock(), tuple(p.url for p in pages)))
+    except OutputError as error:
+        warnings.append(f"{source.url}: not cached ({error}); no copy to fall back on next time")
+    records, errors = _parse(source, pages, max_size)
+    return RemoteResult(records, errors, warnings, client.requests, ok=True)
+
+
+def _download(
+    source: RemoteSource, client: Client, cache_dir: Path, warnings: list[str]
+) -> tuple[list[CacheEntry], list[CacheEntry]]:
+    """Every page of the source, and those that are new since the cached copy."""
+    pages: list[CacheEntry] = []
+    new: list[CacheEntry] = []
+    url: str | None = source.url
+    while url is not None:
+        if any(page.url == url for page in pages):
+            raise FetchError(url, "the listing's next page leads back to a page already read")
+        entry, is_new = client.get(url, read_entry(cache_dir, url, warnings))
+        pages.append(entry)
+        if is_new:
+            new.append(entry)
+        if not source.is_listing:
+            if _suffix(url) == ".json":
+                _strict_json(entry)
+            break
+        url = _next_url(source, url, _listing(entry))
+        if url is not None and len(pages) >= source.max_pages:
+            warnings.append(
+                f"{source.url}: stopped after max_pages ({source.max_pages}) pages; "
+                f"{url} and later pages were not read; raise max_pages to read them"
+            )
+            break
+    return pages, new
+
+
+def _fall_back(
+    source: RemoteSource,
+    failure: FetchError,
+    cache_dir: Path,
+    max_size: int,
+    now: float,
+    warnings: list[str],
+    sent: int,
+) -> RemoteResult:
+    """The last complete copy of the source, or nothing; one warning says which and why."""
+    head = f"{failure.url}: {failure.problem}"
+    of = "" if failure.url == source.url else f" of {source.url}"
+    nothing = f"so {source.url} adds no records this run"
+    good = read_last_good(cache_dir, source.url, warnings)
+    pages = [read_entry(cache_dir, url, warnings) for url in good.pages] if good else []
+    if good is None:
+        warnings.append(f"{head}; no cached copy{of} to fall back on, {nothing}")
+    elif now - good.fetched_at > source.max_age:
+        warnings.append(
+            f"{head}; the cached copy{of} from {_utc(good.fetched_at)} is older than "
+            f"max_age ({source.max_age / 86400:g} days), {nothing}"
+        )
+    elif not all(pages):
+        warnings.append(f"{head}; the cached copy{of} is incomplete, {nothing}")
+    else:
+        records, errors = _parse(source, [p for p in pages if p], max_size)
+        warnings.append(f"{head}; used the cached copy{of} from {_utc(good.fetched_at)}")
+        return RemoteResult(records, errors, warnings, sent, ok=True, from_cache=True)
+    return RemoteResult([], [], warnings, sent, ok=False)
+
+
+def _parse(
+    source: RemoteSource, pages: list[CacheEntry], max_size: int
+) -> tuple[list[RawRecord], list[RecordError]]:
+    """Raw records from the pages; each record's path is its page's URL."""
+    records: list[RawRecord] = []
+    errors: list[RecordError] = []
+    for page in pages:
+        if source.is_listing:  # already checked against max_bytes, and it is JSON
+            raws, bad = parse_record_bytes(page.body, page.url, ".json", max_size=source.max_bytes)
+        else:
+            raws, bad = parse_record_bytes(
+                page.body, page.url, _suffix(page.url), max_size=max_size
+            )
+        records += raws
+        errors += bad
+    return records, errors
+
+
+def _strict_json(entry: CacheEntry) -> Any:
+    """The page's JSON: UTF-8, no NaN or Infinity, no repeated keys."""
+
+    def no_constant(name: str) -> Any:
+        raise ValueError(f"{name} is not JSON")
+
+    def no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _ in pairs]
+        if len(set(keys)) != len(keys):
+            raise ValueError("a key is repeated in an object")
+        return dict(pairs)
+
+    try:
+        text = entry.body.decode("utf-8")
+        return json.loads(text, parse_constant=no_constant, object_pairs_hook=no_repeats)
+    except UnicodeDecodeError:
+        raise FetchError(entry.url, "invalid JSON: not UTF-8") from None
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno}, column {error.colno}"
+        raise FetchError(entry.url, f"invalid JSON: {error.msg} ({where})") from None
+    except (ValueError, RecursionError) as error:
+        raise FetchError(entry.url, f"invalid JSON: {error or 'nested too deeply'}") from None
+
+
+def _listing(entry: CacheEntry) -> Mapping[str, Any]:
+    """The page as a listing, or a FetchError saying why it is not one."""
+    data = _strict_json(entry)
+    if not isinstance(data, dict) or not isinstance(data.get("value"), list) or "title" in data:
+        found = kind_of(data) if not isinstance(data, dict) else "a mapping without a 'value' list"
+        found = "a single record" if isinstance(data, dict) and "title" in data else found
+        raise FetchError(entry.url, f'not a listing {{"value": [...]}} (found {found})')
+    number = data.get("nextPage")
+    if number is not None and (not isinstance(number, int) or isinstance(number, bool)):
+        raise FetchError(entry.url, f"nextPage is {kind_of(number)}, not a page number")
+    link = data.get("nextPageUrl")
+    if link is not None and not isinstance(link, str):
+        raise FetchError(entry.url, f"nextPageUrl is {kind_of(link)}, not a URL")
+    return data
+
+
+def _next_url(source: RemoteSource, page_url: str, listing: Mapping[str, Any]) -> str | None:
+    """The next page: ``nextPageUrl``, else page ``nextPage`` by template or by derivation."""
+    link: str | None = listing.get("nextPageUrl")
+    if link:
+        url = urljoin(page_url, link)
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise FetchError(page_url, "nextPageUrl is not an http(s) URL")
+        return url
+    number = listing.get("nextPage")
+    if number is None:
+        return None
+    if source.next_page_url is not None:
+        return source.next_page_url.format(page=number)
+    return page_url_of(source.url, number)
+
+
+def page_url_of(listing_url: str, number: int) -> str:
+    """Page ``number`` of a listing: ``…/index.json`` or ``…/page/K/index.json`` →
+    ``…/page/N/index.json`` (query kept)."""
+    parts = urlsplit(listing_url)
+    path = _PAGE_PATH.sub("", parts.path) + f"page/{number}/index.json"
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+
+
+def _expanded_headers(source: RemoteSource) -> dict[str, str]:
+    """Header values with ``${VAR}`` read from the environment; messages name, never show."""
+    headers: dict[str, str] = {}
+    for name, template in source.headers.items():
+        missing = [var for var in _ENV.findall(template) if var not in os.environ]
+        if missing:
+            raise FetchError(
+                source.url, f"header {name}: environment variable {missing[0]} is not set"
+            )
+        value = _ENV.sub(lambda m: os.environ[m.group(1)], template)
+        if any(ord(c) < 32 or ord(c) > 255 or c == "\x7f" for c in value.replace("\t", " ")):
+            raise FetchError(source.url, f"header {name}: value holds a control character")
+        headers[name] = value
+    return headers
+
+
+def _config_problem(source: RemoteSource) -> str | None:
+    parts = urlsplit(source.url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "url must be an absolute http(s) URL"
+    if parts.username or parts.password:
+        return "put credentials in headers (with ${VAR}), not in the URL"
+    if not source.is_listing and _suffix(source.url) not in RECORD_SUFFIXES:
+        return "url must end in index.json (a listing) or name a .md, .yaml or .json record file"
+    if source.next_page_url is not None:
+        try:
+            example = source.next_page_url.format(page=2)
+        except (KeyError, IndexError, ValueError):
+            example = ""
+        if "{page}" not in source.next_page_url or not example.startswith(("http:", "https:")):
+            return "next_page_url must be an absolute http(s) URL with {page} in it"
+    bad = [name for name in source.headers if not _TOKEN.match(name)]
+    if bad:
+        return f"header name {bad[0]!r} is not valid"
+    if min(source.max_pages, source.max_bytes, source.tries) < 1:
+        return "max_pages, max_bytes and tries must be at least 1"
+    if min(*source.timeout, source.total_time) <= 0 or min(source.max_age, source.backoff) < 0:
+        return "timeouts and total_time must be positive, max_age and backoff not negative"
+    return None
+
+
+def _suffix(url: str) -> str:
+    return PurePosixPath(urlsplit(url).path).suffix.lower()
+
+
+def _shown(url: str) -> str:
+    """``url`` without credentials, for messages."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    netloc = f"{host}:{parts.port}" if parts.port else host
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+
+
+def _utc(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
