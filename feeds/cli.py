@@ -19,6 +19,7 @@ from typing import NoReturn, TextIO
 from dateutil.parser import isoparse
 
 from . import __version__
+from . import commands as publisher
 from .build import build
 from .config import read_config
 from .errors import EXIT_HELD_BACK, EXIT_OK, EXIT_REJECTED, FeedsError, UsageError
@@ -76,7 +77,47 @@ def _parser() -> argparse.ArgumentParser:
     noise.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     noise.add_argument("-v", "--verbose", action="store_true", help="print a summary line")
     b.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    _add_publisher_commands(commands)
     return parser
+
+
+def _common(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--config", default=DEFAULT_CONFIG, help=f"config file [{DEFAULT_CONFIG}]")
+    command.add_argument(
+        "--now", metavar="ISO8601", help="look as a build at this time would (default: now)"
+    )
+    command.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
+
+def _add_publisher_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    c = commands.add_parser(
+        "check", help="validate the config and every record; write nothing (for CI)"
+    )
+    _common(c)
+    c.add_argument("-v", "--verbose", action="store_true", help="print a summary line")
+    t = commands.add_parser("topics", help="list every topic with its counts and feeds")
+    _common(t)
+    t.add_argument("--format", choices=("table", "json"), default="table", help="[table]")
+    p = commands.add_parser("preview", help="show what a topic's feed would hold now")
+    p.add_argument("topic", metavar="TOPIC", help="topic name, alias or slug")
+    _common(p)
+    p.add_argument(
+        "-n", type=_count, metavar="N", help="show the first N entries (default: the feed's limit)"
+    )
+    i = commands.add_parser("init", help="write a starter config from a records folder")
+    i.add_argument(
+        "folder", nargs="?", default="articles", metavar="FOLDER", help="records folder [articles]"
+    )
+    i.add_argument(
+        "--config", default=DEFAULT_CONFIG, help=f"config file to create [{DEFAULT_CONFIG}]"
+    )
+    i.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return int(text)
 
 
 def _seconds(text: str) -> float:
@@ -178,12 +219,66 @@ def run_build(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_check(args: argparse.Namespace) -> int:
+    """``feeds check``: 0 clean, 1 with every problem on stdout (a config error is 2)."""
+    result = publisher.check(read_config(Path(args.config)), parse_now(args.now))
+    for problem in result.problems:
+        print(problem)
+    if result.problems or args.verbose:
+        print(
+            f"feeds check: {result.records} records, {result.feeds} feed files, "
+            f"{len(result.problems)} problems",
+            file=sys.stderr,
+        )
+    return EXIT_REJECTED if result.problems else EXIT_OK
+
+
+def run_topics(args: argparse.Namespace) -> int:
+    """``feeds topics``: a table (or JSON) of every topic on stdout."""
+    rows = publisher.topics(read_config(Path(args.config)), parse_now(args.now))
+    print(publisher.topics_json(rows) if args.format == "json" else publisher.topics_table(rows))
+    return EXIT_OK
+
+
+def run_preview(args: argparse.Namespace) -> int:
+    """``feeds preview TOPIC``: one line per entry the feed would hold."""
+    feed = publisher.preview(read_config(Path(args.config)), args.topic, parse_now(args.now))
+    for record in feed.entries[: args.n]:
+        print(publisher.preview_line(record))
+    return EXIT_OK
+
+
+def run_init(args: argparse.Namespace) -> int:
+    """``feeds init [FOLDER]``: write a starter config; never overwrite one."""
+    target = Path(args.config)
+    if target.exists():
+        raise UsageError(f"init: {target} already exists; edit it, or remove it to start again")
+    folder = Path(args.folder)
+    if not folder.is_dir():
+        raise UsageError(
+            f"init: records folder {folder} not found; pass the folder holding your records"
+        )
+    text = publisher.starter_config(folder, target)
+    write_atomic(target.absolute(), text.encode("utf-8"))
+    print(f"feeds init: wrote {target}; set site.title and site.url, then run 'feeds check'")
+    return EXIT_OK
+
+
+_COMMANDS = {
+    "build": run_build,
+    "check": run_check,
+    "topics": run_topics,
+    "preview": run_preview,
+    "init": run_init,
+}
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``feeds`` command; returns the exit code."""
     args: argparse.Namespace | None = None
     try:
         args = _parser().parse_args(argv)
-        return run_build(args)
+        return _COMMANDS[args.command](args)
     except FeedsError as error:
         print(error, file=sys.stderr)
         return error.exit_code

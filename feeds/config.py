@@ -9,8 +9,8 @@ from __future__ import annotations
 import difflib
 import os
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,9 +19,19 @@ from urllib.parse import urlsplit
 import yaml
 
 from .errors import ConfigError
-from .model import Config, Site, SourceLocation, TopicConfig
-from .slugs import is_valid_slug, slugify, topic_key
+from .model import (
+    FORMATS,
+    RELATED_MODES,
+    Config,
+    Defaults,
+    Filters,
+    Site,
+    SourceLocation,
+    TopicConfig,
+)
+from .slugs import is_valid_slug, slugify
 from .sources import display_path
+from .topictree import Origin, check_topics
 
 # What a value must be: shown in README's table and in "must be …" messages.
 TEXT = "text"
@@ -36,6 +46,29 @@ MAPPING = "a mapping"
 TOPICS = "a list of mappings"
 SECONDS = "a number of seconds"
 FRACTION = "a number from 0 to 1"
+NUMBER = "a number"
+IMAGE = "an http(s) URL of an image"
+DOMAIN = "a domain such as example.com"
+DOMAINS = "a domain or a list of domains"
+FORMAT = "rss or atom"
+FORMAT_LIST = "rss, atom or a list of them"
+RELATED = "links, entries or none"
+CONTENT = "summary or full"
+SLUGS = "a slug or a list of slugs"
+ANYTHING = "anything (ignored)"
+
+_CHOICES: dict[str, tuple[str, ...]] = {
+    FORMAT: FORMATS,
+    RELATED: RELATED_MODES,
+    CONTENT: ("summary", "full"),
+}
+"""Kinds whose value is one word of a fixed set."""
+
+_ITEM_KINDS = {PATHS: PATH, NAMES: TEXT, DOMAINS: DOMAIN, FORMAT_LIST: FORMAT, SLUGS: SLUG}
+"""List kinds (a single value allowed too) and the kind of each item."""
+
+_MAY_BE_EMPTY = (NAMES, DOMAINS, SLUGS)
+"""List kinds where ``[]`` is a meaningful value ("none", overriding a default)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +84,61 @@ class Key:
     help: str
     required: bool = False
 
+
+_IGNORED_HELP = "accepted and ignored (carried by `_data/topics` files)"
+
+IGNORED_TOPIC_KEYS = ("taxonomy", "_id", "keywords", "hashtags", "services")
+"""Keys of ``_data/topics`` files that mean nothing for feeds: accepted, ignored."""
+
+FILTER_KEYS = tuple(item.name for item in fields(Filters))
+
+
+@dataclass(frozen=True, slots=True)
+class _Option:
+    """A feed option a topic may set and ``defaults`` may set for every feed."""
+
+    name: str
+    kind: str
+    help: str
+
+
+_OPTIONS = (
+    _Option("image", IMAGE, "the channel image"),
+    _Option("language", TEXT, "language code of the feeds; default: `site.language`"),
+    _Option("formats", FORMAT_LIST, "which feed files to write; default: rss and atom"),
+    _Option(
+        "related",
+        RELATED,
+        "related coverage: `links` inside each entry (default), `entries` of their own too, "
+        "or `none`",
+    ),
+    _Option(
+        "content",
+        CONTENT,
+        "`full` (default): body and related list in each entry; `summary`: the excerpt only",
+    ),
+    _Option(
+        "include_children",
+        BOOL,
+        "whether a topic's feeds hold its descendants' records (default: true)",
+    ),
+    _Option("min_quality", NUMBER, "keep records whose `quality` is at least this"),
+    _Option("min_heat", NUMBER, "keep records whose `heat` is at least this"),
+    _Option("types", NAMES, "keep records whose `type` is one of these, e.g. `[article]`"),
+    _Option("categories", NAMES, "keep records whose `category` is one of these"),
+    _Option(
+        "providers", DOMAINS, "keep records whose provider domain is one of these (or below one)"
+    ),
+    _Option(
+        "exclude_providers",
+        DOMAINS,
+        "drop records whose provider domain is one of these (or below one)",
+    ),
+    _Option("max_age_days", COUNT, "keep records published at most this many days before now"),
+    _Option(
+        "exclude_topics", NAMES, "drop records naming one of these topics (or their descendants)"
+    ),
+)
 
 KEYS: tuple[Key, ...] = (
     Key("site", MAPPING, None, "channel facts shared by every feed", required=True),
@@ -93,7 +181,46 @@ KEYS: tuple[Key, ...] = (
         None,
         "the topic feeds' description; default: `Latest name stories from site.title`",
     ),
-    Key("topics[].limit", COUNT, None, "entries in this topic's feeds; default: `limit`"),
+    Key(
+        "topics[].limit",
+        COUNT,
+        None,
+        "entries in this topic's feeds; default: `defaults.limit`, else `limit`",
+    ),
+    Key("topics[].shortname", TEXT, None, "a short title; the default feed title uses it"),
+    Key(
+        "topics[].parent",
+        TEXT,
+        None,
+        "the configured topic this one sits under: the parent's feeds hold this topic's records",
+    ),
+    Key(
+        "topics[].match",
+        NAMES,
+        "[]",
+        "more topic names: the feeds also hold records naming them (or their descendants)",
+    ),
+    Key(
+        "topics[].previous_slugs",
+        SLUGS,
+        "[]",
+        "slugs the topic had before: their feed URLs redirect to the current ones",
+    ),
+    *(
+        Key(f"topics[].{o.name}", o.kind, None, f"`defaults.{o.name}`, for this topic")
+        for o in _OPTIONS
+    ),
+    *(Key(f"topics[].{name}", ANYTHING, None, _IGNORED_HELP) for name in IGNORED_TOPIC_KEYS),
+    Key(
+        "topic_files",
+        PATH,
+        "topics",
+        "folder of one-topic files (`*.yaml`, `*.yml`) merged with `topics`; "
+        "none when the folder is missing",
+    ),
+    Key("defaults", MAPPING, "{}", "feed options every feed inherits unless it sets them"),
+    Key("defaults.limit", COUNT, None, "entries per feed; default: `limit`"),
+    *(Key(f"defaults.{o.name}", o.kind, None, o.help) for o in _OPTIONS),
 )
 
 _HINTS = {
@@ -108,6 +235,15 @@ _HINTS = {
     NAMES: "write a name or a list of names",
     MAPPING: "indent its keys below it, as in README.md",
     TOPICS: "start each topic with '- name:', as in README.md",
+    NUMBER: "write a number such as 10, without quotes",
+    IMAGE: "write the full address of the image, e.g. https://example.org/logo.png",
+    DOMAINS: "write a domain such as example.com, or a list of them",
+    DOMAIN: "write the bare host name, without https:// or a path",
+    FORMAT_LIST: "write rss, atom or [rss, atom]",
+    SLUGS: "write a slug or a list of slugs",
+    FORMAT: "write rss or atom",
+    RELATED: "write links, entries or none",
+    CONTENT: "write summary or full",
 }
 
 # The C loader is several times faster; PyYAML built without libyaml lacks it.
@@ -162,8 +298,18 @@ def _scalar_text(node: yaml.Node) -> str | None:
     return str(node.value) if isinstance(node, yaml.ScalarNode) else None
 
 
+@dataclass(frozen=True, slots=True)
+class TopicFile:
+    """One parsed ``topic_files`` file: what it holds and where each key sits."""
+
+    display: str
+    data: object
+    marks: Mapping[str, Mark]
+
+
 def read_config(path: Path) -> Config:
-    """Read, parse and validate the config file; any problem is a one-line ``ConfigError``."""
+    """Read, parse and validate the config file and its topic files; any problem is a
+    one-line ``ConfigError``."""
     display = display_path(path)
     try:
         raw = path.read_bytes()
@@ -176,6 +322,54 @@ def read_config(path: Path) -> Config:
             f"cannot read the config file ({exc.strerror or exc}); pass a readable file",
             SourceLocation(display),
         ) from None
+    data, marks = _parse_yaml(raw, display)
+    topic_files = [
+        TopicFile(display_path(file), *_parse_yaml(_read_topic_file(file), display_path(file)))
+        for file in _topic_file_paths(path, data, marks)
+    ]
+    return validate_config(data, marks, path.absolute(), display, topic_files)
+
+
+def _topic_file_paths(path: Path, data: object, marks: Mapping[str, Mark]) -> list[Path]:
+    """The ``*.yaml`` / ``*.yml`` files of the topic folder, sorted by name; none when the
+    default folder is missing (a folder named in the config must exist)."""
+    folder = data.get("topic_files") if isinstance(data, dict) else None
+    if not isinstance(folder, str) or not folder.strip():
+        folder = "topics"  # the default, or a bad value validate_config will report
+    where = Path(os.path.normpath(path.absolute().parent / Path(folder).expanduser()))
+    if not where.is_dir():
+        if "topic_files" in marks and where.exists():
+            raise ConfigError(
+                f"not a folder (found {folder!r}); name a folder of topic files",
+                SourceLocation(display_path(path), marks["topic_files"].line),
+                "topic_files",
+            )
+        if "topic_files" in marks:
+            raise ConfigError(
+                f"folder not found (found {folder!r}); create it or remove the key",
+                SourceLocation(display_path(path), marks["topic_files"].line),
+                "topic_files",
+            )
+        return []
+    return sorted(
+        file
+        for file in where.iterdir()
+        if file.suffix in (".yaml", ".yml") and not file.name.startswith(".") and file.is_file()
+    )
+
+
+def _read_topic_file(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot read the topic file ({exc.strerror or exc}); make it readable",
+            SourceLocation(display_path(path)),
+        ) from None
+
+
+def _parse_yaml(raw: bytes, display: str) -> tuple[Any, dict[str, Mark]]:
+    """YAML bytes → data and a ``Mark`` per key path; a one-line ConfigError on bad input."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -186,7 +380,7 @@ def read_config(path: Path) -> Config:
         ) from None
     loader = _Loader(text)
     try:
-        data, marks = loader.load_marked(display)
+        return loader.load_marked(display)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         if exc.context_mark and "end of stream" in str(exc.problem):
@@ -205,14 +399,21 @@ def read_config(path: Path) -> Config:
         ) from None
     finally:
         loader.dispose()
-    return validate_config(data, marks, path.absolute(), display)
 
 
 def validate_config(
-    data: object, marks: Mapping[str, Mark], path: Path, display: str | None = None
+    data: object,
+    marks: Mapping[str, Mark],
+    path: Path,
+    display: str | None = None,
+    topic_files: Sequence[TopicFile] = (),
 ) -> Config:
-    """Check parsed YAML against ``KEYS`` and build a ``Config``; paths resolve beside ``path``."""
-    return _Checker(marks, display or str(path), path.parent).config(data, path)
+    """Check parsed YAML against ``KEYS`` and build a ``Config``; paths resolve beside ``path``.
+
+    ``topic_files`` are merged after the file's own ``topics``, in the order given.
+    """
+    checker = _Checker(marks, display or str(path), path.parent)
+    return checker.config(data, path, topic_files)
 
 
 class _Checker:
@@ -232,7 +433,11 @@ class _Checker:
         location = SourceLocation(self.display, self.line(where))
         return ConfigError(message, location, where or None)
 
-    def config(self, data: object, path: Path) -> Config:
+    def has(self, where: str) -> bool:
+        """Whether the file itself sets ``where``."""
+        return where in self.marks
+
+    def config(self, data: object, path: Path, topic_files: Sequence[TopicFile] = ()) -> Config:
         if data is None:
             raise ConfigError(
                 "the config file is empty; start from the example in README.md",
@@ -242,9 +447,35 @@ class _Checker:
         site = self.mapping("site", top.pop("site"), "site.")
         if not site["url"].endswith("/"):
             site["url"] += "/"  # feed URLs are built by appending "topic/rss.xml"
-        topics = tuple(self.topic(f"topics[{i}]", t) for i, t in enumerate(top.pop("topics")))
-        self.check_clashes(topics)
-        return Config(path=path, site=Site(**site), topics=topics, **top)
+        defaults = self.defaults(top.pop("defaults"))
+        topics = [self.topic(f"topics[{i}]", t) for i, t in enumerate(top.pop("topics"))]
+        origins = [Origin(self, f"topics[{i}]") for i in range(len(topics))]
+        for file in topic_files:
+            checker = _Checker(file.marks, file.display, self.base)
+            topics.append(checker.topic_file(file.data))
+            origins.append(Origin(checker, ""))
+        check_topics(topics, origins)
+        return Config(path=path, site=Site(**site), topics=tuple(topics), defaults=defaults, **top)
+
+    def defaults(self, value: object) -> Defaults:
+        options = self.mapping("defaults", value, "defaults.")
+        filters = Filters(**{name: options.pop(name) for name in FILTER_KEYS})
+        return Defaults(**options, filters=filters)
+
+    def topic_file(self, data: object) -> TopicConfig:
+        """The one topic a ``topic_files`` file holds."""
+        if data is None:
+            raise ConfigError(
+                "the topic file is empty; write one topic's keys, starting with 'name:'",
+                SourceLocation(self.display),
+            )
+        if not isinstance(data, dict):
+            raise self.error(
+                "",
+                f"a topic file must be a mapping of one topic's keys (found "
+                f"{_describe(data, None)}); start with 'name:', as in README.md",
+            )
+        return self.topic("", data)
 
     def mapping(self, where: str, value: object, prefix: str) -> dict[str, Any]:
         """Check one mapping's keys against ``KEYS`` and convert its values (defaults filled)."""
@@ -290,12 +521,21 @@ class _Checker:
     def value(self, where: str, value: Any, key: Key) -> Any:
         """``value`` converted as ``key.kind`` says, or a ConfigError saying what is wrong."""
         kind = key.kind
-        if kind in (PATHS, NAMES):
-            item = Key(key.name, PATH if kind == PATHS else TEXT, None, key.help, required=True)
+        if kind == ANYTHING:
+            return value
+        if kind in _ITEM_KINDS:
+            item = Key(key.name, _ITEM_KINDS[kind], None, key.help, required=True)
             if isinstance(value, str):
                 return (self.value(where, value, item),)
-            if isinstance(value, list) and (value or kind == NAMES):
-                return tuple(self.value(f"{where}[{j}]", v, item) for j, v in enumerate(value))
+            if isinstance(value, list) and (value or kind in _MAY_BE_EMPTY):
+                items = (self.value(f"{where}[{j}]", v, item) for j, v in enumerate(value))
+                return tuple(dict.fromkeys(items)) if kind == FORMAT_LIST else tuple(items)
+        elif isinstance(value, str) and kind in _CHOICES:
+            return self.choice(where, value, kind)
+        elif isinstance(value, str) and kind == DOMAIN:
+            return self.domain(where, value)
+        elif isinstance(value, str) and kind == IMAGE:
+            return self.image(where, value)
         elif isinstance(value, str) and kind in (TEXT, URL, SLUG, PATH):
             if not value.strip() and (key.required or kind == PATH):
                 raise self.error(where, f"must not be blank (found {value!r}); give the {key.help}")
@@ -309,11 +549,39 @@ class _Checker:
             or (kind == BOOL and isinstance(value, bool))
             or (kind == SECONDS and _is_number(value) and 0 <= value <= 86_400)
             or (kind == FRACTION and _is_number(value) and 0 <= value <= 1)
+            or (kind == NUMBER and _is_number(value) and abs(value) != float("inf"))
             or (kind == MAPPING and isinstance(value, dict))
             or (kind == TOPICS and isinstance(value, list))
         ):
             return value
         raise self.wrong_type(where, value, kind)
+
+    def choice(self, where: str, value: str, kind: str) -> str:
+        """One word of the kind's fixed set, compared ignoring case and surrounding space."""
+        choices = _CHOICES[kind]
+        word = value.strip().lower()
+        if word in choices:
+            return word
+        close = difflib.get_close_matches(word, choices, n=1)
+        advice = f"did you mean {close[0]!r}?" if close else _HINTS[kind]
+        raise self.error(where, f"must be {kind} (found {value!r}); {advice}")
+
+    def domain(self, where: str, value: str) -> str:
+        """A bare host name, lowercased; providers are matched on it and every subdomain."""
+        host = value.strip().lower().rstrip(".")
+        if _HOST.match(host):
+            return host
+        raise self.error(where, f"must be {DOMAIN} (found {value!r}); {_HINTS[DOMAIN]}")
+
+    def image(self, where: str, value: str) -> str:
+        try:
+            parts = urlsplit(value.strip())
+            ok = parts.scheme in ("http", "https") and bool(parts.hostname)
+        except ValueError:
+            ok = False
+        if ok:
+            return value.strip()
+        raise self.error(where, f"must be {IMAGE} (found {value!r}); {_HINTS[IMAGE]}")
 
     def wrong_type(self, where: str, value: Any, kind: str) -> ConfigError:
         raw = self.raw(where)
@@ -344,7 +612,7 @@ class _Checker:
         )
 
     def bad_slug(self, where: str, slug: str) -> ConfigError:
-        name = self.raw(where.rsplit(".", 1)[0] + ".name")
+        name = None if "previous_slugs" in where else self.raw(where.rsplit(".", 1)[0] + ".name")
         suggestion = slugify(name or slug)
         return self.error(
             where,
@@ -358,40 +626,18 @@ class _Checker:
 
     def topic(self, where: str, item: object) -> TopicConfig:
         fields = self.mapping(where, item, "topics[].")
+        for name in IGNORED_TOPIC_KEYS:
+            del fields[name]
+        filters = Filters(**{name: fields.pop(name) for name in FILTER_KEYS})
         fields["slug"] = fields["slug"] or slugify(fields["name"])
-        return TopicConfig(**fields, location=SourceLocation(self.display, self.line(where)))
+        location = SourceLocation(self.display, self.line(where))
+        return TopicConfig(**fields, filters=filters, location=location)
 
-    def check_clashes(self, topics: tuple[TopicConfig, ...]) -> None:
-        """Two topics must neither write the same files nor claim the same name."""
-        slugs: dict[str, int] = {}
-        terms: dict[str, int] = {}
-        for i, topic in enumerate(topics):
-            where = f"topics[{i}]"
-            other = slugs.setdefault(topic.slug, i)
-            if other != i:
-                field = ".slug" if f"{where}.slug" in self.marks else ".name"
-                raise self.error(
-                    where + field,
-                    f"topic {topic.name!r} and topic {topics[other].name!r} "
-                    f"(line {self.line(f'topics[{other}]')}) would both write "
-                    f"{topic.slug}/rss.xml and {topic.slug}/atom.xml; "
-                    "give one of them a different slug",
-                )
-            listed = f"{where}.aliases[0]" in self.marks
-            aliases = [
-                (a, f"{where}.aliases[{j}]" if listed else f"{where}.aliases")
-                for j, a in enumerate(topic.aliases)
-            ]
-            for term, at in [(topic.name, f"{where}.name"), *aliases]:
-                other = terms.setdefault(topic_key(term), i)
-                if other != i:
-                    raise self.error(
-                        at,
-                        f"topic {topic.name!r} lists {term!r}, which topic "
-                        f"{topics[other].name!r} (line {self.line(f'topics[{other}]')}) "
-                        "already uses as a name or alias; keep it in one topic only",
-                    )
 
+_HOST = re.compile(
+    r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
+"""A host name: dot-separated labels of letters, digits and inner hyphens."""
 
 _LAST_STEP = re.compile(r"(^|\.)[^.\[]*$|\[\d+\]$")
 """The last step of a key path: ".url", "[2]", or a whole top-level key."""

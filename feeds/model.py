@@ -6,7 +6,7 @@ Records come out of ``validate``, feed specs out of ``config``/``selection``, an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
 
@@ -115,9 +115,60 @@ class Site:
     language: str | None = None
 
 
+RELATED_MODES: tuple[str, ...] = ("links", "entries", "none")
+"""``related:`` values: links inside each entry (default), also entries of their own, or neither."""
+
+CONTENT_MODES: tuple[str, ...] = ("full", "summary")
+"""``content:`` values: body and related list in the content (default), or the excerpt only."""
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    """Which records a feed keeps; ``None`` means "not set here" (inherit from ``defaults``)."""
+
+    min_quality: float | None = None
+    """Keep records whose ``quality`` is at least this (records without one are dropped)."""
+    min_heat: float | None = None
+    """Keep records whose ``heat`` is at least this (records without one are dropped)."""
+    types: tuple[str, ...] | None = None
+    """Keep records whose ``type`` is one of these (case-insensitive); empty: any."""
+    categories: tuple[str, ...] | None = None
+    """Keep records whose ``category`` is one of these (case-insensitive); empty: any."""
+    providers: tuple[str, ...] | None = None
+    """Keep records whose provider domain is one of these or below one; empty: any."""
+    exclude_providers: tuple[str, ...] | None = None
+    """Drop records whose provider domain is one of these or below one."""
+    max_age_days: int | None = None
+    """Keep records published at most this many days before the build's ``now``."""
+    exclude_topics: tuple[str, ...] | None = None
+    """Drop records naming one of these topics (or their descendants)."""
+
+    def over(self, defaults: Filters) -> Filters:
+        """These filters, each unset one taken from ``defaults``."""
+        values = {}
+        for item in fields(self):
+            mine = getattr(self, item.name)
+            values[item.name] = mine if mine is not None else getattr(defaults, item.name)
+        return Filters(**values)
+
+
+@dataclass(frozen=True, slots=True)
+class Defaults:
+    """The top-level ``defaults:`` block: feed options every feed inherits unless it sets them."""
+
+    image: str | None = None
+    language: str | None = None
+    limit: int | None = None
+    formats: tuple[str, ...] | None = None
+    related: str | None = None
+    content: str | None = None
+    include_children: bool | None = None
+    filters: Filters = Filters()
+
+
 @dataclass(frozen=True, slots=True)
 class TopicConfig:
-    """A topic as the publisher configured it."""
+    """A topic as the publisher configured it; ``None`` options inherit from ``defaults``."""
 
     name: str
     slug: str
@@ -126,6 +177,25 @@ class TopicConfig:
     description: str | None = None
     limit: int | None = None
     location: SourceLocation | None = None
+    shortname: str | None = None
+    """A short title (``_data/topics`` files carry one): the default feed title uses it."""
+    parent: str | None = None
+    """The name (or alias) of the configured topic this one sits under."""
+    include_children: bool | None = None
+    """Whether the feed also holds its descendants' records (default: true)."""
+    match: tuple[str, ...] = ()
+    """Further topic names (and their descendants) whose records this feed holds."""
+    image: str | None = None
+    """The channel image's URL."""
+    language: str | None = None
+    formats: tuple[str, ...] | None = None
+    related: str | None = None
+    """One of :data:`RELATED_MODES`."""
+    content: str | None = None
+    """One of :data:`CONTENT_MODES`."""
+    previous_slugs: tuple[str, ...] = ()
+    """Slugs the topic had before: their feed URLs redirect to the current ones."""
+    filters: Filters = Filters()
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +216,10 @@ class Config:
     """Seconds to wait for another run holding the output folder's lock."""
     shrink_threshold: float = 0.5
     """A feed that would keep fewer than this share of its entries is held back."""
+    defaults: Defaults = Defaults()
+    """Feed options every feed inherits (the site-wide one included) unless it sets them."""
+    topic_files: Path | None = None
+    """The folder of one-topic YAML files merged with ``topics``; ``None``: none."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -165,6 +239,12 @@ class FeedSpec:
     """Feed-level author (the site title): Atom needs one for entries without a provider."""
     limit: int
     formats: tuple[str, ...] = FORMATS
+    image: str | None = None
+    """The channel image's URL."""
+    content: str = "full"
+    """"full": body and related list in the entry content; "summary": the excerpt only."""
+    previous_slugs: tuple[str, ...] = ()
+    """Former slugs whose feed URLs redirect here (see ``redirects``)."""
 
     def path(self, fmt: str) -> str:
         """The feed file's path relative to the output folder, with ``/`` separators."""

@@ -106,7 +106,7 @@ def content_html(record: Record) -> str | None:
     return clean_text("\n".join(parts)) if parts else None
 
 
-def _add_entry(feed: Any, record: Record) -> None:
+def _add_entry(feed: Any, record: Record, *, full: bool = True) -> None:
     entry = feed.add_entry(order="append")  # feedgen prepends by default; records come sorted
     entry.title(clean_text(record.title))
     entry.link(href=clean_text(record.url))
@@ -118,9 +118,10 @@ def _add_entry(feed: Any, record: Record) -> None:
     # Atom: summary = the excerpt, content = body + related list.
     # RSS has one description: the excerpt, with the full content in content:encoded; without
     # an excerpt feedgen puts the content in description alone (rather than twice).
+    # ``content: summary`` (FeedSpec.content) leaves the content out: the excerpt only.
     if record.excerpt:
         entry.summary(clean_text(record.excerpt), type="html")
-    content = content_html(record)
+    content = content_html(record) if full else None
     if content is not None:
         entry.content(content, type="html")
     for topic in record.topics:
@@ -158,11 +159,15 @@ def _build(
         feed.language(clean_text(spec.language))
     feed.author(name=clean_text(spec.author))  # Atom entries without a provider fall back on it
     feed.generator(GENERATOR)
+    if spec.image:
+        # RSS <image> needs the channel's title and link beside the URL; Atom has <logo>.
+        feed.image(url=clean_text(spec.image), title=title, link=clean_text(spec.site_url))
+        feed.logo(clean_text(spec.image))
     # lastBuildDate / <updated> come from the caller, never the clock; no channel pubDate.
     feed.updated(_utc(updated))
 
     for record in records:
-        _add_entry(feed, record)
+        _add_entry(feed, record, full=spec.content != "summary")
 
     if fmt == "rss":
         data = feed.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)

@@ -8,8 +8,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from .filtering import FeedOptions, Keep, feed_options, record_filter, related_entries
 from .model import Config, FeedSpec, Record, TopicConfig
 from .slugs import numbered, slugify, topic_key
+from .topictree import TopicIndex
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 """The date of a feed with no entries: a constant, so an empty feed never churns."""
@@ -113,9 +115,12 @@ def feed_date(entries: Sequence[Record]) -> datetime:
     return max((r.modified_at for r in entries), default=EPOCH)
 
 
-def _topic_spec(config: Config, name: str, slug: str, topic: TopicConfig | None) -> FeedSpec:
+def _topic_spec(
+    config: Config, name: str, slug: str, topic: TopicConfig | None, options: FeedOptions
+) -> FeedSpec:
     site = config.site
-    title = (topic.title if topic else None) or f"{site.title}: {name}"
+    short = (topic.shortname if topic else None) or name
+    title = (topic.title if topic else None) or f"{site.title}: {short}"
     description = (
         topic.description if topic else None
     ) or f"Latest {name} stories from {site.title}"
@@ -125,61 +130,91 @@ def _topic_spec(config: Config, name: str, slug: str, topic: TopicConfig | None)
         title=title,
         description=description,
         site_url=site.url,
-        language=site.language,
+        language=options.language,
         author=site.title,
-        limit=(topic.limit if topic and topic.limit else None) or config.limit,
+        limit=options.limit,
+        formats=options.formats,
+        image=options.image,
+        content=options.content,
+        previous_slugs=topic.previous_slugs if topic else (),
     )
 
 
 def site_spec(config: Config) -> FeedSpec:
-    """The site-wide feed of every published record."""
+    """The site-wide feed of every published record (``defaults`` apply to it too)."""
     site = config.site
+    options = feed_options(config, None)
     return FeedSpec(
         topic=None,
         slug=None,
         title=site.title,
         description=site.description or site.title,
         site_url=site.url,
-        language=site.language,
+        language=options.language,
         author=site.title,
-        limit=config.limit,
+        limit=options.limit,
+        formats=options.formats,
+        image=options.image,
+        content=options.content,
     )
 
 
-def assign_topics(config: Config, published: Sequence[Record]) -> dict[str, list[Record]]:
+def reference_time(published: Sequence[Record], now: datetime | None) -> datetime:
+    """The moment ``max_age_days`` counts back from: ``now``, else the newest record's date
+    (so a caller without a clock still gets a deterministic plan)."""
+    if now is not None:
+        return now
+    return max((r.published_at for r in published), default=EPOCH)
+
+
+def assign_topics(
+    config: Config, published: Sequence[Record], *, now: datetime | None = None
+) -> dict[str, list[Record]]:
     """Map each feed's topic name to its records (configured names first, then discovered).
 
-    Configured topics match their name and aliases case-insensitively; other names get
-    topics of their own only with ``discover``. Configured topics are present even if empty.
+    Configured topics match their name and aliases case-insensitively, plus the names in
+    ``match``, and (unless ``include_children`` is false) every topic below those in the
+    parent tree; then their filters apply. Other names get topics of their own only with
+    ``discover``. Configured topics are present even if empty; records keep input order.
     """
-    by_key: dict[str, TopicConfig] = {}
+    index = TopicIndex(config.topics)
+    moment = reference_time(published, now)
+    wanted: dict[str, list[str]] = {}
+    """Topic key → the feeds (by name) holding records that name it."""
+    keeps: dict[str, Keep] = {}
     for topic in config.topics:
-        for spelling in (topic.name, *topic.aliases):
-            by_key[topic_key(spelling)] = topic
+        options = feed_options(config, topic)
+        names = [topic.name, *topic.match]
+        for key in index.expand(names, children=options.include_children):
+            wanted.setdefault(key, []).append(topic.name)
+        keeps[topic.name] = record_filter(options.filters, index, moment)
     members: dict[str, list[Record]] = {t.name: [] for t in config.topics}
     discovered: dict[str, list[Record]] = {}
     spellings: dict[str, str] = {}
     for record in published:
+        feeds: dict[str, None] = {}
         seen: set[str] = set()
         for name in record.topics:
-            key = topic_key(name)
-            if not key:
+            key = index.key(name)
+            if not key or key in seen:
                 continue
-            configured = by_key.get(key)
-            if configured is not None:
-                if configured.name not in seen:
-                    seen.add(configured.name)
-                    members[configured.name].append(record)
-            elif config.discover and key not in seen:
-                seen.add(key)
+            seen.add(key)
+            feeds.update(dict.fromkeys(wanted.get(key, ())))
+            if config.discover and index.configured(name) is None:
                 discovered.setdefault(key, []).append(record)
                 # The same topic spelled differently across records: take the smallest
                 # spelling so the feed's name does not depend on reading order.
                 spelled = " ".join(name.split())
                 if key not in spellings or spelled < spellings[key]:
                     spellings[key] = spelled
-    for key in sorted(discovered):
-        members[spellings[key]] = discovered[key]
+        for feed in feeds:
+            members[feed].append(record)
+    for name, records in members.items():
+        members[name] = [r for r in records if keeps[name](r)]
+    if discovered:
+        keep = record_filter(feed_options(config, None).filters, index, moment)
+        for key in sorted(discovered):
+            members[spellings[key]] = [r for r in discovered[key] if keep(r)]
     return members
 
 
@@ -200,19 +235,23 @@ def with_topic_names(record: Record, names: dict[str, str]) -> Record:
     return record if topics == record.topics else replace(record, topics=topics)
 
 
-def plan_feeds(config: Config, published: Sequence[Record]) -> list[PlannedFeed]:
-    """Every feed of the build: the site-wide feed first, then topics by slug."""
-    members = assign_topics(config, published)
-    names = topic_names(config, members)
+def feed_entries(records: Sequence[Record], options: FeedOptions, now: datetime) -> list[Record]:
+    """A feed's entries, newest first: its records (related links kept, or dropped with
+    ``related: none``) and, with ``related: entries``, their related items as well."""
+    if options.related == "none":
+        records = [replace(r, related=()) if r.related else r for r in records]
+    elif options.related == "entries":
+        records = [*records, *related_entries(records, options.filters, now)]
+    return newest(records, options.limit)
 
-    def named(records: Iterable[Record]) -> tuple[Record, ...]:
-        # Categories read "AI" in every entry, whichever alias a record used.
-        return tuple(with_topic_names(r, names) for r in records)
 
-    configured = {t.name: t for t in config.topics}
+def topic_slugs(config: Config, names: Iterable[str]) -> dict[str, str]:
+    """Each feed's slug: configured ones as set, discovered ones derived and made unique
+    (never taking a configured topic's current or previous slug)."""
     taken = {t.slug for t in config.topics}
+    taken.update(s for t in config.topics for s in t.previous_slugs)
     slugs: dict[str, str] = {t.name: t.slug for t in config.topics}
-    for name in members:
+    for name in names:
         if name in slugs:
             continue
         base = slugify(name)
@@ -221,11 +260,37 @@ def plan_feeds(config: Config, published: Sequence[Record]) -> list[PlannedFeed]
             slug, n = numbered(base, n), n + 1
         taken.add(slug)
         slugs[name] = slug
+    return slugs
+
+
+def plan_feeds(
+    config: Config, published: Sequence[Record], *, now: datetime | None = None
+) -> list[PlannedFeed]:
+    """Every feed of the build: the site-wide feed first, then topics by slug.
+
+    ``now`` anchors ``max_age_days`` and hides related items dated later; without it the
+    newest record's date stands in.
+    """
+    moment = reference_time(published, now)
+    members = assign_topics(config, published, now=moment)
+    names = topic_names(config, members)
+
+    def named(records: Iterable[Record]) -> tuple[Record, ...]:
+        # Categories read "AI" in every entry, whichever alias a record used.
+        return tuple(with_topic_names(r, names) for r in records)
+
+    configured = {t.name: t for t in config.topics}
+    slugs = topic_slugs(config, members)
+    index = TopicIndex(config.topics)
     site = site_spec(config)
-    site_entries = named(newest(published, site.limit))
+    site_options = feed_options(config, None)
+    keep = record_filter(site_options.filters, index, moment)
+    site_entries = named(feed_entries([r for r in published if keep(r)], site_options, moment))
     planned = [PlannedFeed(site, site_entries, feed_date(site_entries))]
     for name in sorted(members, key=lambda n: slugs[n]):
-        spec = _topic_spec(config, name, slugs[name], configured.get(name))
-        entries = named(newest(members[name], spec.limit))
+        topic = configured.get(name)
+        options = feed_options(config, topic)
+        spec = _topic_spec(config, name, slugs[name], topic, options)
+        entries = named(feed_entries(members[name], options, moment))
         planned.append(PlannedFeed(spec, entries, feed_date(entries)))
     return planned

@@ -1,0 +1,304 @@
+"""The publishers' commands (check, topics, preview, init): read records, return values.
+
+Records are read with ``build.load_records``; nothing here writes or prints (``cli`` does).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import datetime
+from pathlib import Path
+
+import yaml
+
+from .build import load_records
+from .errors import RenderError, UsageError
+from .model import Config, Record, Site
+from .render import render_feed
+from .selection import Classified, PlannedFeed, assign_topics, classify, plan_feeds
+from .slugs import topic_key
+from .topictree import TopicIndex, parents
+
+
+def _read(config: Config, now: datetime) -> tuple[Classified, tuple[str, ...], int]:
+    """Every record classified at ``now``, the problems met reading them, and how many."""
+    # No parse cache: these commands must not write anything, not even a cache.
+    loaded = load_records(replace(config, cache=None))
+    problems = tuple(str(r) for r in loaded.rejected) + loaded.warnings
+    return classify(loaded.records, now), problems, loaded.read
+
+
+# --- feeds check ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class CheckResult:
+    """What ``feeds check`` found: every problem as one ``path:line: …`` line."""
+
+    records: int
+    feeds: int
+    problems: tuple[str, ...]
+
+
+def check(config: Config, now: datetime) -> CheckResult:
+    """Read and validate every record and render every feed in memory; write nothing."""
+    classified, problems, read = _read(config, now)
+    planned = plan_feeds(config, classified.published, now=now)
+    found = list(problems)
+    files = 0
+    for feed in planned:
+        for fmt in feed.spec.formats:
+            files += 1
+            try:
+                url = feed.spec.feed_url(fmt, config.site.url)
+                render_feed(feed.spec, fmt, feed.entries, feed_url=url, updated=feed.updated)
+            except RenderError as error:
+                found.append(str(error))
+    return CheckResult(read, files, tuple(found))
+
+
+# --- feeds topics --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class TopicRow:
+    """One topic as ``feeds topics`` lists it."""
+
+    name: str
+    slug: str | None
+    """``None`` when the topic gets no feed (unconfigured with ``discover: false``)."""
+    parent: str | None
+    configured: bool
+    published: int
+    unpublished: int
+    scheduled: int
+    newest: datetime | None
+    """The newest published record's date."""
+    feed_urls: tuple[str, ...]
+    similar: tuple[str, ...]
+    """Other topics spelled almost the same ("AI" and "A.I.", "Power Apps" and "PowerApps")."""
+
+    @property
+    def note(self) -> str:
+        """What the table's last column says."""
+        notes = []
+        if not self.configured:
+            notes.append("not configured" + ("" if self.slug else ", no feed"))
+        if self.similar:
+            notes.append("similar to " + ", ".join(repr(s) for s in self.similar))
+        return "; ".join(notes)
+
+    def to_json(self) -> dict[str, object]:
+        """The row in ``--format json``."""
+        return {
+            "name": self.name,
+            "slug": self.slug,
+            "parent": self.parent,
+            "configured": self.configured,
+            "records": {
+                "published": self.published,
+                "unpublished": self.unpublished,
+                "scheduled": self.scheduled,
+            },
+            "newest": self.newest.isoformat().replace("+00:00", "Z") if self.newest else None,
+            "feeds": list(self.feed_urls),
+            "similar": list(self.similar),
+        }
+
+
+def loose_key(name: str) -> str:
+    """A topic name with case, spaces and punctuation gone: "A.I." → "ai"."""
+    return re.sub(r"[\W_]+", "", name.casefold())
+
+
+def similar_names(names: Sequence[str]) -> dict[str, tuple[str, ...]]:
+    """Each name → the other names that look like a different spelling of it."""
+    keys = {name: loose_key(name) for name in names}
+    found: dict[str, tuple[str, ...]] = {}
+    for name in names:
+        a = keys[name]
+        found[name] = tuple(
+            other
+            for other in names
+            if other != name
+            and a
+            and (
+                keys[other] == a
+                or (
+                    min(len(a), len(keys[other])) >= 5
+                    and difflib.SequenceMatcher(None, a, keys[other]).ratio() >= 0.9
+                )
+            )
+        )
+    return found
+
+
+def topics(config: Config, now: datetime) -> list[TopicRow]:
+    """Every topic, configured and found in records, with its counts and feeds."""
+    classified, _, _ = _read(config, now)
+    everything = replace(config, discover=True)  # list unconfigured topics too
+    configured = {topic_key(t.name): t for t in config.topics}
+    names: dict[str, str] = {key: t.name for key, t in configured.items()}
+    groups: dict[str, dict[str, list[Record]]] = {}
+    for status in ("published", "unpublished", "scheduled"):
+        members = assign_topics(everything, getattr(classified, status), now=now)
+        groups[status] = {topic_key(name): records for name, records in members.items()}
+        for name in members:
+            names.setdefault(topic_key(name), name)
+    planned = {
+        topic_key(p.spec.topic): p
+        for p in plan_feeds(config, classified.published, now=now)
+        if p.spec.topic
+    }
+    parent_of = parents(config.topics)
+    similar = similar_names(list(names.values()))
+    rows = []
+    for key, name in names.items():
+        feed = planned.get(key)
+        published = groups["published"].get(key, [])
+        rows.append(
+            TopicRow(
+                name=name,
+                slug=feed.spec.slug if feed else None,
+                parent=parent_of.get(name),
+                configured=key in configured,
+                published=len(published),
+                unpublished=len(groups["unpublished"].get(key, [])),
+                scheduled=len(groups["scheduled"].get(key, [])),
+                newest=max((r.published_at for r in published), default=None),
+                feed_urls=tuple(feed.spec.feed_url(f, config.site.url) for f in feed.spec.formats)
+                if feed
+                else (),
+                similar=similar[name],
+            )
+        )
+    return rows
+
+
+def topics_json(rows: Sequence[TopicRow]) -> str:
+    """``feeds topics --format json``."""
+    return json.dumps([row.to_json() for row in rows], indent=2, ensure_ascii=False)
+
+
+def topics_table(rows: Sequence[TopicRow]) -> str:
+    """``feeds topics`` as an aligned plain-text table."""
+    header = (
+        "TOPIC",
+        "SLUG",
+        "PARENT",
+        "PUBLISHED",
+        "UNPUBLISHED",
+        "SCHEDULED",
+        "NEWEST",
+        "FEEDS",
+        "NOTES",
+    )
+    lines = [header] + [
+        (
+            row.name,
+            row.slug or "-",
+            row.parent or "-",
+            str(row.published),
+            str(row.unpublished),
+            str(row.scheduled),
+            f"{row.newest:%Y-%m-%d}" if row.newest else "-",
+            " ".join(row.feed_urls) or "-",
+            row.note,
+        )
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    )
+
+
+# --- feeds preview -------------------------------------------------------------------------
+
+
+def find_feed(config: Config, planned: Sequence[PlannedFeed], wanted: str) -> PlannedFeed:
+    """The topic feed named ``wanted`` (its name, an alias, or its slug)."""
+    configured = TopicIndex(config.topics).configured(wanted)
+    key = topic_key(configured.name if configured else wanted)
+    for feed in planned:
+        if feed.spec.topic is not None and key in (topic_key(feed.spec.topic), feed.spec.slug):
+            return feed
+    loose = [f for f in planned if f.spec.topic and loose_key(f.spec.topic) == loose_key(wanted)]
+    if len(loose) == 1:
+        return loose[0]  # "powerapps" for "Power Apps"
+    names = [f.spec.topic for f in planned if f.spec.topic is not None]
+    close = difflib.get_close_matches(wanted, names, n=1, cutoff=0.5)
+    advice = f"did you mean {close[0]!r}?" if close else "run 'feeds topics' to list them"
+    raise UsageError(f"preview: no feed for topic {wanted!r}; {advice}")
+
+
+def preview(config: Config, wanted: str, now: datetime) -> PlannedFeed:
+    """The feed of topic ``wanted`` as a build at ``now`` would write it."""
+    classified, _, _ = _read(config, now)
+    return find_feed(config, plan_feeds(config, classified.published, now=now), wanted)
+
+
+def preview_line(record: Record) -> str:
+    """One entry: date, title, provider and URL, separated by two spaces."""
+    provider = record.provider.name if record.provider else "-"
+    title = " ".join(record.title.split())
+    return f"{record.published_at:%Y-%m-%d %H:%M}  {title}  ({provider})  {record.url}"
+
+
+# --- feeds init ----------------------------------------------------------------------------
+
+
+def _yaml_text(text: str) -> str:
+    """``text`` as a YAML scalar: plain when it reads back as itself, else double-quoted."""
+    plain = re.fullmatch(r"[A-Za-z][\w .+/&()'-]*", text) and not text.endswith(" ")
+    if plain and yaml.safe_load(text) == text:
+        return text
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted one
+
+
+def starter_config(folder: Path, config_path: Path) -> str:
+    """A starter ``feeds.yaml`` reading ``folder``: one topic per name its records use,
+    most used first. Raises ConfigError when ``folder`` does not exist."""
+    base = config_path.absolute().parent
+    relative = Path(os.path.relpath(folder.absolute(), base))
+    # Relative when the records sit near the config (they move together), else absolute.
+    near = relative.parts[:1] != ("..",) or relative.parts[1:2] not in ((), ("..",))
+    source = (relative if near else folder.absolute()).as_posix()
+    site = Site("My feeds", "https://example.org/feeds/")
+    probe = Config(path=config_path, site=site, sources=(folder.absolute(),), output=base)
+    records = load_records(probe).records
+    counts: Counter[str] = Counter()
+    spelling: dict[str, str] = {}
+    for record in records:
+        for name in dict.fromkeys(" ".join(t.split()) for t in record.topics):
+            key = topic_key(name)
+            if key:
+                counts[key] += 1
+                spelling.setdefault(key, name)
+    lines = [
+        "# Starter configuration written by `feeds init`; every key is described in README.md.",
+        "# Paths are relative to this file's folder.",
+        "site:",
+        "  title: My feeds                      # change me",
+        "  url: https://example.org/feeds/      # where the output folder will be served",
+        "  language: en",
+        f"sources: [{_yaml_text(source)}]",
+        "output: ../public",
+        "limit: 50",
+        "discover: true",
+    ]
+    if counts:
+        lines.append(f"topics:                              # found in {len(records)} records")
+        for key, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+            noun = "record" if count == 1 else "records"
+            lines.append(f"  - name: {_yaml_text(spelling[key])}  # {count} {noun}")
+    else:
+        lines.append("topics: []                           # no topics found in the records")
+    return "\n".join(lines) + "\n"

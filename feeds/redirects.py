@@ -1,0 +1,72 @@
+"""Renamed topics: old feed URLs → current ones, as nginx and Apache config; pure.
+
+A topic's ``previous_slugs`` name the folders its feeds used to live in. Entry ids never
+change (they are the stories' canonical URLs), so a reader that follows the permanent
+redirect sees no new entries. ``build`` writes the files this module returns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from .model import FeedSpec
+
+NGINX_FILE = "redirects.nginx.conf"
+"""In the output folder; ``include`` it inside the site's ``server { … }`` block."""
+APACHE_FILE = "redirects.apache.conf"
+"""In the output folder; ``Include`` it in the virtual host, or copy it into ``.htaccess``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Redirect:
+    """One permanent redirect from an old feed URL to the current one."""
+
+    old_path: str
+    """The old feed's URL path, e.g. ``/feeds/powerapps/rss.xml``."""
+    new_url: str
+    """The current feed's absolute URL."""
+
+
+def plan_redirects(specs: Iterable[FeedSpec], site_url: str) -> list[Redirect]:
+    """A redirect per previous slug and format of every feed, sorted by old path."""
+    base = urlsplit(site_url).path or "/"
+    found = [
+        Redirect(f"{base}{old}/{fmt}.xml", spec.feed_url(fmt, site_url))
+        for spec in specs
+        for old in spec.previous_slugs
+        for fmt in spec.formats
+    ]
+    return sorted(found, key=lambda r: r.old_path)
+
+
+def nginx_conf(redirects: Iterable[Redirect]) -> str:
+    """Exact-match ``location`` blocks answering 301 with the new URL."""
+    lines = [
+        "# Written by feeds: topic feeds that moved (previous_slugs). Inside the site's",
+        f"# server {{ }} block: include /path/to/output/{NGINX_FILE};",
+    ]
+    lines += [f"location = {r.old_path} {{ return 301 {r.new_url}; }}" for r in redirects]
+    return "\n".join(lines) + "\n"
+
+
+def apache_conf(redirects: Iterable[Redirect]) -> str:
+    """mod_alias ``Redirect permanent`` lines (valid in a virtual host and in .htaccess)."""
+    lines = [
+        "# Written by feeds: topic feeds that moved (previous_slugs). Include it in the",
+        "# virtual host (Include /path/to/output/" + APACHE_FILE + ") or copy it into .htaccess.",
+    ]
+    lines += [f"Redirect permanent {r.old_path} {r.new_url}" for r in redirects]
+    return "\n".join(lines) + "\n"
+
+
+def redirect_files(specs: Iterable[FeedSpec], site_url: str) -> dict[str, bytes]:
+    """The files to write into the output folder (path → bytes); empty without redirects."""
+    redirects = plan_redirects(specs, site_url)
+    if not redirects:
+        return {}
+    return {
+        NGINX_FILE: nginx_conf(redirects).encode("utf-8"),
+        APACHE_FILE: apache_conf(redirects).encode("utf-8"),
+    }
