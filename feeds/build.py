@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +26,7 @@ from .guard import Candidate, HeldBack, held_back
 from .lock import output_lock
 from .model import Config, Duplicate, FeedResult, Record, RecordCounts, Rejection, Report
 from .output import remove_stale_temps, write_if_changed
+from .redirects import APACHE_FILE, NGINX_FILE, apache_conf, nginx_conf, redirect_files
 from .selection import Classified, PlannedFeed, classify, plan_feeds
 from .sources import SourceFile, find_record_files
 
@@ -47,24 +48,27 @@ class Loaded:
     warnings: tuple[str, ...] = ()
 
 
-def _validated(raw: RawRecord) -> Record | RecordError:
+def _validated(raw: RawRecord, light: bool = False) -> Record | RecordError:
     from .validate import validate_record
 
     try:
-        return validate_record(raw)
+        return validate_record(raw, light=light)
     except RecordError as error:
         return error
 
 
-def load_file(source: SourceFile, max_size: int) -> Entry:
-    """Read and validate one file: its good records, its rejections and how many it held."""
+def load_file(source: SourceFile, max_size: int, light: bool = False) -> Entry:
+    """Read and validate one file: its good records, its rejections and how many it held.
+
+    ``light`` records lack their rendered excerpt and body until ``complete`` adds them.
+    """
     from .frontmatter import read_record_file
 
     raws, errors = read_record_file(Path(source.path), source.display, max_size=max_size)
     records: list[Record] = []
     rejected = [e.to_rejection() for e in errors]
     for raw in raws:
-        result = _validated(raw)
+        result = _validated(raw, light)
         if isinstance(result, Record):
             records.append(result)
         else:
@@ -78,7 +82,7 @@ _CHUNK = 256
 
 
 def _load_chunk(chunk: Sequence[SourceFile], max_size: int) -> list[Entry]:
-    return [load_file(source, max_size) for source in chunk]
+    return [load_file(source, max_size, light=True) for source in chunk]
 
 
 def _chunks(files: Sequence[SourceFile]) -> list[Sequence[SourceFile]]:
@@ -155,6 +159,30 @@ def load_records(
     return Loaded(tuple(records), tuple(rejected), read, tuple(warnings))
 
 
+def complete(config: Config, planned: Sequence[PlannedFeed]) -> list[PlannedFeed]:
+    """The planned feeds with their entries' excerpts and bodies rendered.
+
+    Records were read light (selection needs no HTML); only those that reach a feed are
+    read again in full: a few thousand at most, however large the site. An entry whose
+    file changed in between keeps its light form (it is rebuilt in full next run).
+    """
+    wanted = {r.source.path for feed in planned for r in feed.entries}
+    full: dict[tuple[str, int | None], Record] = {}
+    for display in sorted(wanted):
+        if Path(display).is_file():
+            for record in load_file(SourceFile(display, display), config.max_file_size)[0]:
+                full[(record.source.path, record.source.line)] = record
+
+    def completed(record: Record) -> Record:
+        whole = full.get((record.source.path, record.source.line))
+        if whole is None or whole.canonical_url != record.canonical_url:
+            return record  # not from a file (or the file changed): as it was read
+        # Selection may have renamed topics (aliases to configured names): keep its names.
+        return replace(whole, topics=record.topics)
+
+    return [replace(feed, entries=tuple(completed(r) for r in feed.entries)) for feed in planned]
+
+
 def count_records(loaded: Loaded, classified: Classified) -> RecordCounts:
     """The report's record counts; ``read`` equals the sum of the others."""
     return RecordCounts(
@@ -211,11 +239,29 @@ def write_all(
     ]
 
 
+def extra_files(config: Config, planned: Sequence[PlannedFeed]) -> dict[str, bytes]:
+    """Files besides the feeds: the redirect maps of renamed topics. When no topic is
+    renamed any more, existing maps are emptied rather than left redirecting."""
+    files = redirect_files((p.spec for p in planned), config.site.url)
+    if files:
+        return files
+    empty = {NGINX_FILE: nginx_conf([]), APACHE_FILE: apache_conf([])}
+    return {
+        name: text.encode("utf-8")
+        for name, text in empty.items()
+        if (config.output / name).exists()
+    }
+
+
 def publish(
-    config: Config, rendered: Sequence[RenderedFeed], *, force: bool
+    config: Config,
+    rendered: Sequence[RenderedFeed],
+    *,
+    force: bool,
+    extra: dict[str, bytes] | None = None,
 ) -> tuple[list[FeedResult], list[HeldBack]]:
     """Under the output lock: clear a killed run's temp files, hold back feeds that would
-    shrink too far (unless ``force``), write the rest."""
+    shrink too far (unless ``force``), write the rest and the ``extra`` files."""
     with output_lock(config.output, config.lock_timeout):
         remove_stale_temps(config.output)
         candidates = [
@@ -223,7 +269,10 @@ def publish(
             for r in rendered
         ]
         held = [] if force else held_back(config.output, candidates, config.shrink_threshold)
-        return write_all(config, rendered, {h.path for h in held}), held
+        results = write_all(config, rendered, {h.path for h in held})
+        for path, data in sorted((extra or {}).items()):
+            write_if_changed(config.output, path, data)
+        return results, held
 
 
 def build(
@@ -242,8 +291,9 @@ def build(
         return last
     loaded = load_records(config, progress, listed)
     classified = classify(loaded.records, now)
-    planned = plan_feeds(config, classified.published)
-    results, held = publish(config, render_all(config, planned), force=force)
+    planned = complete(config, plan_feeds(config, classified.published, now=now))
+    rendered = render_all(config, planned)
+    results, held = publish(config, rendered, force=force, extra=extra_files(config, planned))
     report = Report(
         counts=count_records(loaded, classified),
         rejected=loaded.rejected,

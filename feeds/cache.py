@@ -22,7 +22,7 @@ from . import __version__
 from .model import Image, Provider, Record, Rejection, RelatedItem, SourceLocation
 from .sources import SourceFile
 
-FORMAT = "feeds-parse-cache-1"
+FORMAT = "feeds-parse-cache-2"
 """Bumped whenever the stored layout changes; with the version and settings, the key."""
 FILE_NAME = "records.sqlite3"
 

@@ -15,7 +15,16 @@ from typing import Any
 
 from . import __version__
 from .errors import OutputError
-from .model import Config, Duplicate, FeedResult, RecordCounts, Rejection, Report
+from .model import (
+    Config,
+    Defaults,
+    Duplicate,
+    FeedResult,
+    RecordCounts,
+    Rejection,
+    Report,
+    TopicConfig,
+)
 from .output import write_atomic
 from .sources import SourceFile
 
@@ -31,9 +40,16 @@ def fingerprint(config: Config, files: Sequence[SourceFile]) -> str:
     return digest.hexdigest()
 
 
+def depends_on_clock(config: Config) -> bool:
+    """Whether feeds change as time passes even when no file does: ``max_age_days`` drops
+    entries and ``related: entries`` reveals related items as their dates pass."""
+    options: list[Defaults | TopicConfig] = [config.defaults, *config.topics]
+    return any(o.filters.max_age_days is not None or o.related == "entries" for o in options)
+
+
 def unchanged_report(config: Config, key: str, now: datetime) -> Report | None:
     """The last run's report (nothing written) when this run would do exactly the same."""
-    if config.cache is None:
+    if config.cache is None or depends_on_clock(config):
         return None
     try:
         state = json.loads((config.cache / FILE_NAME).read_bytes())

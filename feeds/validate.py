@@ -52,16 +52,21 @@ def _found(value: object) -> str:
     return kind_of(value)
 
 
-def validate_record(raw: RawRecord) -> Record:
-    """Check and convert one record; raises RecordError naming the file, line and field."""
+def validate_record(raw: RawRecord, *, light: bool = False) -> Record:
+    """Check and convert one record; raises RecordError naming the file, line and field.
+
+    ``light`` checks every field the same way but leaves out the costly renderings (the
+    sanitized excerpts and the Markdown body): selection needs none of them, and a build
+    completes only the records that reach a feed (``build.complete``).
+    """
     try:
-        return _record(raw)
+        return _record(raw, light)
     except _Invalid as problem:
         location = SourceLocation(raw.source.path, raw.line_of(problem.field))
         raise RecordError(problem.message, location, problem.field) from None
 
 
-def _record(raw: RawRecord) -> Record:
+def _record(raw: RawRecord, light: bool) -> Record:
     data = raw.data
     title = _title(data.get("title"))
     published_at = _required_date(data, "publishedDateTime")
@@ -81,13 +86,13 @@ def _record(raw: RawRecord) -> Record:
         canonical_url=canonical_url(original_url or url),
         published_at=published_at,
         updated_at=updated_at,
-        excerpt=_html(data.get("excerpt"), "excerpt"),
-        body_html=render_markdown(clean_text(raw.body)) if raw.body.strip() else None,
+        excerpt=_checked_html(data.get("excerpt"), "excerpt", light),
+        body_html=None if light or not raw.body.strip() else render_markdown(clean_text(raw.body)),
         topics=_topics(data.get("topics")),
         is_published=_published(data.get("published", True)),
         provider=_provider(data.get("provider"), "provider"),
         images=_images(data.get("images")),
-        related=_related(data.get("related")),
+        related=_related(data.get("related"), light),
         category=_text(data.get("category"), "category"),
         type=_text(data.get("type"), "type"),
         quality=_number(data.get("quality"), "quality"),
@@ -119,6 +124,15 @@ def _html(value: Any, field: str) -> str | None:
     if not text:
         return None
     return sanitize_html(text) or None
+
+
+def _checked_html(value: Any, field: str, light: bool) -> str | None:
+    """The sanitized HTML, or in a light pass only the type check that could reject it."""
+    if not light:
+        return _html(value, field)
+    if not isinstance(value, str):
+        _text(value, field)
+    return None
 
 
 def _required_date(data: Mapping[str, Any], field: str) -> datetime:
@@ -331,7 +345,7 @@ def _size(value: Any) -> int | None:
     return number if 0 < number < 100_000 else None
 
 
-def _related(value: Any) -> tuple[RelatedItem, ...]:
+def _related(value: Any, light: bool = False) -> tuple[RelatedItem, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
@@ -341,14 +355,14 @@ def _related(value: Any) -> tuple[RelatedItem, ...]:
     for item in value:
         if len(items) >= MAX_RELATED:
             break
-        related = _related_item(item)
+        related = _related_item(item, light)
         if related is not None and related.url not in seen:
             seen.add(related.url)
             items.append(related)
     return tuple(items)
 
 
-def _related_item(item: Any) -> RelatedItem | None:
+def _related_item(item: Any, light: bool = False) -> RelatedItem | None:
     """One related story, or None when it has no usable URL (dropped, never fatal)."""
     if not isinstance(item, dict):
         return None
@@ -360,7 +374,7 @@ def _related_item(item: Any) -> RelatedItem | None:
     return RelatedItem(
         title=_lenient(_text, item.get("title"), "title") or url,
         url=url,
-        excerpt=_lenient(_html, item.get("excerpt"), "excerpt"),
+        excerpt=None if light else _lenient(_html, item.get("excerpt"), "excerpt"),
         published_at=_lenient(_date, item.get("publishedDateTime"), "publishedDateTime"),
         provider=_lenient(_provider, item.get("provider"), "provider"),
         type=_lenient(_text, item.get("type"), "type"),

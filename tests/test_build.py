@@ -135,3 +135,47 @@ def test_failed_write_exits_3_and_leaves_every_file_old_or_new(tmp_path: Path) -
         assert not feedparser.parse(data).bozo
         assert data == old[name] or len(entries) == 2, name
     assert not [p for p in out.rglob("*") if p.name.endswith(".feeds-tmp")]
+
+
+def test_renamed_topic_writes_redirect_maps_and_removing_it_empties_them(tmp_path: Path) -> None:
+    record(tmp_path, "a", "[AI]")
+    cfg = config(tmp_path, "topics:\n  - {name: AI, slug: ai, previous_slugs: [artificial]}\n")
+    assert run_feeds("build", "--config", cfg, "--now", NOW).returncode == 0
+    out = tmp_path / "public"
+    nginx = (out / "redirects.nginx.conf").read_text(encoding="utf-8")
+    apache = (out / "redirects.apache.conf").read_text(encoding="utf-8")
+    assert (
+        "location = /artificial/rss.xml { return 301 https://feeds.example.org/ai/rss.xml; }"
+        in nginx
+    )
+    assert "/artificial/atom.xml https://feeds.example.org/ai/atom.xml" in apache
+    cfg.write_text(cfg.read_text().replace(", previous_slugs: [artificial]", ""))
+    assert run_feeds("build", "--config", cfg, "--now", NOW).returncode == 0
+    assert "artificial" not in (out / "redirects.nginx.conf").read_text(encoding="utf-8")
+    assert "artificial" not in (out / "redirects.apache.conf").read_text(encoding="utf-8")
+
+
+def test_topic_image_becomes_rss_image_and_atom_logo(tmp_path: Path) -> None:
+    record(tmp_path, "a", "[AI]")
+    cfg = config(tmp_path, "topics:\n  - {name: AI, image: 'https://img.example/ai.png'}\n")
+    assert run_feeds("build", "--config", cfg, "--now", NOW).returncode == 0
+    rss = etree.fromstring((tmp_path / "public" / "ai" / "rss.xml").read_bytes())
+    assert rss.findtext("channel/image/url") == "https://img.example/ai.png"
+    assert rss.findtext("channel/image/link") == "https://feeds.example.org/"
+    atom = feedparser.parse((tmp_path / "public" / "ai" / "atom.xml").read_bytes())
+    assert atom.feed.logo == "https://img.example/ai.png"
+
+
+def test_max_age_follows_the_clock_even_when_no_file_changes(tmp_path: Path) -> None:
+    record(tmp_path, "a", "[AI]", date="2026-09-01T10:00:00Z")
+    record(tmp_path, "b", "[AI]", date="2026-09-04T10:00:00Z")
+    cfg = config(tmp_path, "defaults: {max_age_days: 10}\n")
+    assert run_feeds("build", "--config", cfg, "--now", "2026-09-05T00:00:00Z").returncode == 0
+    site = tmp_path / "public" / "rss.xml"
+    assert b"Story a" in site.read_bytes()
+    # Nothing changed on disk, but 'a' is now 12 days old: the no-change shortcut must
+    # not keep it.
+    later = run_feeds("build", "--config", cfg, "--now", "2026-09-13T00:00:00Z")
+    assert (later.returncode, later.stderr) == (0, "")
+    assert b"Story a" not in site.read_bytes()
+    assert b"Story b" in site.read_bytes()
