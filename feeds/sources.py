@@ -145,6 +145,4 @@ class _Walk:
         key = (stat.st_dev, stat.st_ino)
         if key not in self.seen:
             self.seen.add(key)
-            self.files.append(
-                SourceFile(path, self.display(path), stat.st_size, stat.st_mtime_ns)
-            )
+            self.files.append(SourceFile(path, self.display(path), stat.st_size, stat.st_mtime_ns))
