@@ -6,9 +6,11 @@ between works on values. Nothing is written until every feed has rendered.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sys
+import tempfile
 from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -46,6 +48,8 @@ class Loaded:
     read: int
     """Records found, valid or not (a file that cannot be read counts as one)."""
     warnings: tuple[str, ...] = ()
+    failed_sources: int = 0
+    """Remote sources that failed with no cached copy to stand in: they gave nothing."""
 
 
 def _validated(raw: RawRecord, light: bool = False) -> Record | RecordError:
@@ -156,7 +160,56 @@ def load_records(
         records.extend(good)
         rejected.extend(bad)
         read += count
-    return Loaded(tuple(records), tuple(rejected), read, tuple(warnings))
+    remote = load_remote(config) if config.remote else Loaded((), (), 0)
+    return Loaded(
+        tuple(records) + remote.records,
+        tuple(rejected) + remote.rejected,
+        read + remote.read,
+        tuple(warnings) + remote.warnings,
+        remote.failed_sources,
+    )
+
+
+def load_remote(config: Config) -> Loaded:
+    """Fetch and validate every remote source; trouble becomes warnings, never an error.
+
+    The HTTP cache (validators, pages, last good copies) lives in ``<cache>/http``; with
+    ``--no-cache`` a temporary folder stands in, so the run fetches everything afresh.
+    """
+    import requests
+
+    from .remote import fetch, user_agent
+
+    records: list[Record] = []
+    rejected: list[Rejection] = []
+    warnings: list[str] = []
+    read = failed = 0
+    with contextlib.ExitStack() as stack:
+        if config.cache is not None:
+            http_cache = config.cache / "http"
+        else:
+            http_cache = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="feeds-")))
+        session = stack.enter_context(requests.Session())
+        for source in config.remote:
+            result = fetch(
+                source,
+                session=session,
+                cache_dir=http_cache,
+                user_agent=user_agent(config.site.url),
+                max_size=config.max_file_size,
+            )
+            # Remote records are read in full: build.complete cannot read them again.
+            for raw in result.records:
+                checked = _validated(raw)
+                if isinstance(checked, Record):
+                    records.append(checked)
+                else:
+                    rejected.append(checked.to_rejection())
+            rejected.extend(e.to_rejection() for e in result.errors)
+            read += len(result.records) + len(result.errors)
+            warnings.extend(result.warnings)
+            failed += not result.ok
+    return Loaded(tuple(records), tuple(rejected), read, tuple(warnings), failed)
 
 
 def complete(config: Config, planned: Sequence[PlannedFeed]) -> list[PlannedFeed]:
@@ -259,6 +312,7 @@ def publish(
     *,
     force: bool,
     extra: dict[str, bytes] | None = None,
+    sources_failed: bool = False,
 ) -> tuple[list[FeedResult], list[HeldBack]]:
     """Under the output lock: clear a killed run's temp files, hold back feeds that would
     shrink too far (unless ``force``), write the rest and the ``extra`` files."""
@@ -268,7 +322,13 @@ def publish(
             Candidate(r.path, len(r.feed.entries), r.feed.spec.limit, r.feed.spec.topic is None)
             for r in rendered
         ]
-        held = [] if force else held_back(config.output, candidates, config.shrink_threshold)
+        held = (
+            []
+            if force
+            else held_back(
+                config.output, candidates, config.shrink_threshold, sources_failed=sources_failed
+            )
+        )
         results = write_all(config, rendered, {h.path for h in held})
         for path, data in sorted((extra or {}).items()):
             write_if_changed(config.output, path, data)
@@ -293,7 +353,13 @@ def build(
     classified = classify(loaded.records, now)
     planned = complete(config, plan_feeds(config, classified.published, now=now))
     rendered = render_all(config, planned)
-    results, held = publish(config, rendered, force=force, extra=extra_files(config, planned))
+    results, held = publish(
+        config,
+        rendered,
+        force=force,
+        extra=extra_files(config, planned),
+        sources_failed=loaded.failed_sources > 0,
+    )
     report = Report(
         counts=count_records(loaded, classified),
         rejected=loaded.rejected,

@@ -25,6 +25,7 @@ from .config import read_config
 from .errors import EXIT_HELD_BACK, EXIT_OK, EXIT_REJECTED, FeedsError, UsageError
 from .model import Config, Report
 from .output import write_atomic
+from .remotesource import RemoteSource
 
 EXIT_INTERNAL = 70
 """An unexpected exception: a bug in feeds (EX_SOFTWARE from sysexits.h)."""
@@ -150,8 +151,10 @@ def _configure(args: argparse.Namespace) -> Config:
     if args.output:
         config = dataclasses.replace(config, output=Path(args.output).absolute())
     if args.source:
-        sources = tuple(Path(s).absolute() for s in args.source)
-        config = dataclasses.replace(config, sources=sources)
+        urls = [s for s in args.source if s.startswith(("http://", "https://"))]
+        paths = tuple(Path(s).absolute() for s in args.source if s not in urls)
+        remote = tuple(RemoteSource(url) for url in urls)
+        config = dataclasses.replace(config, sources=paths, remote=remote)
     if args.no_cache:
         config = dataclasses.replace(config, cache=None)
     if args.lock_timeout is not None:

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urlsplit
 
 import yaml
@@ -29,6 +29,7 @@ from .model import (
     SourceLocation,
     TopicConfig,
 )
+from .remotesource import RemoteSource
 from .slugs import is_valid_slug, slugify
 from .sources import display_path
 from .topictree import Origin, check_topics
@@ -56,6 +57,8 @@ RELATED = "links, entries or none"
 CONTENT = "summary or full"
 SLUGS = "a slug or a list of slugs"
 ANYTHING = "anything (ignored)"
+SOURCES = "a folder, file or URL, or a list of them"
+HEADERS = "a mapping of header names to text"
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     FORMAT: FORMATS,
@@ -146,7 +149,36 @@ KEYS: tuple[Key, ...] = (
     Key("site.url", URL, None, "where the output folder is served; `/` appended", required=True),
     Key("site.description", TEXT, '""', "description of the site-wide feed (empty: the title)"),
     Key("site.language", TEXT, None, "language code of every feed, e.g. `en`"),
-    Key("sources", PATHS, "articles", "record folders (searched recursively) or files"),
+    Key(
+        "sources",
+        SOURCES,
+        "articles",
+        "record folders (searched recursively), files, URLs, or `{url: …}` mappings",
+    ),
+    Key("sources[].url", URL, None, "a JSON listing (`…/index.json`) or a record file", True),
+    Key(
+        "sources[].headers",
+        HEADERS,
+        None,
+        "extra request headers; `${VAR}` is read from the environment; never logged",
+    ),
+    Key(
+        "sources[].next_page_url",
+        TEXT,
+        None,
+        "page N's URL with `{page}`; default: `…/page/{page}/index.json`",
+    ),
+    Key("sources[].max_pages", COUNT, "100", "pages read at most"),
+    Key("sources[].max_bytes", COUNT, "5242880", "largest response accepted, in bytes"),
+    Key("sources[].timeout", SECONDS, "20", "seconds to wait for a response (connect: 5 at most)"),
+    Key("sources[].total_time", SECONDS, "120", "seconds the whole source may take"),
+    Key(
+        "sources[].max_age",
+        COUNT,
+        "604800",
+        "seconds a cached copy may stand in when the source fails",
+    ),
+    Key("sources[].ca_bundle", PATH, None, "a CA bundle for a private CA (TLS is always verified)"),
     Key("output", PATH, "public", "folder the feeds are written to"),
     Key("limit", COUNT, "50", "entries per feed"),
     Key("discover", BOOL, "true", "also publish feeds for topics found only in records"),
@@ -224,6 +256,8 @@ KEYS: tuple[Key, ...] = (
 )
 
 _HINTS = {
+    SOURCES: "write a folder, a file or an http(s) URL, or a list of them",
+    HEADERS: "write one 'Name: value' per line, indented below 'headers:'",
     TEXT: "write text, in quotes if it looks like a number, date or yes/no",
     URL: "write the full address, e.g. https://example.org/feeds/",
     PATHS: "write a folder or file, or a list of them",
@@ -455,7 +489,48 @@ class _Checker:
             topics.append(checker.topic_file(file.data))
             origins.append(Origin(checker, ""))
         check_topics(topics, origins)
-        return Config(path=path, site=Site(**site), topics=tuple(topics), defaults=defaults, **top)
+        sources = top.pop("sources")
+        return Config(
+            path=path,
+            site=Site(**site),
+            topics=tuple(topics),
+            defaults=defaults,
+            sources=tuple(s for s in sources if isinstance(s, Path)),
+            remote=tuple(s for s in sources if isinstance(s, RemoteSource)),
+            **top,
+        )
+
+    def sources(self, where: str, value: object) -> tuple[Path | RemoteSource, ...]:
+        """Folders and files (paths) and remote sources (URLs or ``{url: …}`` mappings)."""
+        if value == [] or value is None:
+            raise self.wrong_type(where, value, SOURCES)
+        items = value if isinstance(value, list) else [value]
+        return tuple(
+            self.source(f"{where}[{j}]" if items is value else where, item)
+            for j, item in enumerate(items)
+        )
+
+    def source(self, where: str, item: object) -> Path | RemoteSource:
+        if isinstance(item, str) and item.startswith(("http://", "https://")):
+            item = {"url": item}
+        if not isinstance(item, dict):
+            path: Path = self.value(where, item, Key("sources", PATH, None, "record folder", True))
+            return path
+        options = self.mapping(where, item, "sources[].")
+        try:
+            return RemoteSource(
+                url=options["url"],
+                headers=options["headers"] or {},
+                next_page_url=options["next_page_url"],
+                max_pages=options["max_pages"],
+                max_bytes=options["max_bytes"],
+                timeout=(min(5.0, float(options["timeout"])), float(options["timeout"])),
+                total_time=float(options["total_time"]),
+                max_age=float(options["max_age"]),
+                ca_bundle=options["ca_bundle"],
+            )
+        except ConfigError as error:
+            raise self.error(where, error.message.split(": ", 1)[-1]) from None
 
     def defaults(self, value: object) -> Defaults:
         options = self.mapping("defaults", value, "defaults.")
@@ -523,6 +598,10 @@ class _Checker:
         kind = key.kind
         if kind == ANYTHING:
             return value
+        if kind == SOURCES:
+            return self.sources(where, value)
+        if kind == HEADERS and _is_text_mapping(value):
+            return dict(value)
         if kind in _ITEM_KINDS:
             item = Key(key.name, _ITEM_KINDS[kind], None, key.help, required=True)
             if isinstance(value, str):
@@ -641,6 +720,12 @@ _HOST = re.compile(
 
 _LAST_STEP = re.compile(r"(^|\.)[^.\[]*$|\[\d+\]$")
 """The last step of a key path: ".url", "[2]", or a whole top-level key."""
+
+
+def _is_text_mapping(value: object) -> TypeGuard[dict[str, str]]:
+    return isinstance(value, dict) and all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    )
 
 
 def _is_number(value: object) -> bool:

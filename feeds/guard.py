@@ -58,7 +58,9 @@ def previous_entries(path: Path) -> int | None:
     return None
 
 
-def held_back(output: Path, feeds: Sequence[Candidate], threshold: float) -> list[HeldBack]:
+def held_back(
+    output: Path, feeds: Sequence[Candidate], threshold: float, *, sources_failed: bool = False
+) -> list[HeldBack]:
     """The feeds to keep at their previous version.
 
     A feed is held back when it would keep fewer than ``threshold`` of its entries. When
@@ -75,12 +77,17 @@ def held_back(output: Path, feeds: Sequence[Candidate], threshold: float) -> lis
         if previous is not None and feed.entries < previous:
             shrinking.append(HeldBack(feed.path, previous, feed.entries))
     site_paths = {f.path for f in feeds if f.site_wide}
-    collapsed = any(h.path in site_paths and h.entries < threshold * h.previous for h in shrinking)
+    # A source that failed with no copy to fall back on makes every shrinking feed suspect.
+    collapsed = sources_failed or any(
+        h.path in site_paths and h.entries < threshold * h.previous for h in shrinking
+    )
     below = f"fewer than shrink_threshold {threshold:g} of them"
     return [
         replace(
             h,
-            reason=below
+            reason="a source failed, with no copy to stand in"
+            if sources_failed
+            else below
             if h.entries < threshold * h.previous
             else "the site-wide feed is held back too",
         )

@@ -9,6 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .remotesource import RemoteSource
 
 FORMATS: tuple[str, ...] = ("rss", "atom")
 """Feed formats this version writes, in the order they are written."""
@@ -205,6 +209,7 @@ class Config:
     path: Path
     site: Site
     sources: tuple[Path, ...]
+    """Local record folders and files."""
     output: Path
     limit: int = 50
     discover: bool = True
@@ -212,6 +217,8 @@ class Config:
     max_file_size: int = 1024 * 1024
     cache: Path | None = None
     """The parse cache folder; ``None`` runs without one (``--no-cache``)."""
+    remote: tuple[RemoteSource, ...] = ()
+    """Records fetched over HTTP (JSON listings or record files)."""
     lock_timeout: float = 60.0
     """Seconds to wait for another run holding the output folder's lock."""
     shrink_threshold: float = 0.5

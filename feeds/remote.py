@@ -12,18 +12,17 @@ import os
 import re
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path, PurePosixPath
-from types import MappingProxyType
+from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin, urlsplit, urlunsplit
 
 import requests
 
 from . import __version__
-from .errors import ConfigError, OutputError, RecordError
-from .frontmatter import RECORD_SUFFIXES, RawRecord, kind_of, parse_record_bytes
+from .errors import OutputError, RecordError
+from .frontmatter import RawRecord, kind_of, parse_record_bytes
 from .httpcache import (
     CacheEntry,
     Client,
@@ -34,9 +33,9 @@ from .httpcache import (
     write_entry,
     write_last_good,
 )
+from .remotesource import RemoteSource, _suffix
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _PAGE_PATH = re.compile(r"(?:page/\d+/)?index\.json$")
 _ACCEPT = "application/json, text/markdown;q=0.9, application/yaml;q=0.9, */*;q=0.5"
 
@@ -44,47 +43,6 @@ _ACCEPT = "application/json, text/markdown;q=0.9, application/yaml;q=0.9, */*;q=
 def user_agent(site_url: str) -> str:
     """The User-Agent sent with every request: the tool, its version and the site."""
     return f"feeds/{__version__} (+{site_url})"
-
-
-@dataclass(frozen=True, slots=True)
-class RemoteSource:
-    """A remote source as configured; raises ConfigError when a value cannot work."""
-
-    url: str
-    """A listing (ending in ``index.json``) or one record file (.md, .yaml, .json)."""
-    headers: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
-    """Extra request headers; ``${VAR}`` in a value is read from the environment at fetch
-    time. Values are never shown, and are sent only to the source's own origin."""
-    next_page_url: str | None = None
-    """A template for page N's URL, with ``{page}``; default: ``…/page/{page}/index.json``."""
-    max_pages: int = 100
-    max_bytes: int = 5 * 1024 * 1024
-    """Largest response body accepted, in bytes."""
-    timeout: tuple[float, float] = (5.0, 20.0)
-    """(connect, read) seconds for every request."""
-    total_time: float = 120.0
-    """Seconds the whole source may take, retries and waits included."""
-    max_age: float = 7 * 24 * 3600.0
-    """Seconds a cached copy may stand in for an origin that fails."""
-    ca_bundle: Path | None = None
-    """A CA bundle for a private CA; TLS is always verified."""
-    tries: int = 3
-    backoff: float = 0.5
-    """First retry delay in seconds; doubled each try, with jitter, up to ``backoff_cap``."""
-    backoff_cap: float = 8.0
-    retry_after_cap: float = 30.0
-    """A longer ``Retry-After`` is not waited for: the fetch fails instead."""
-
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "headers", MappingProxyType(dict(self.headers)))
-        problem = _config_problem(self)
-        if problem:
-            raise ConfigError(f"remote source {_shown(self.url)}: {problem}")
-
-    @property
-    def is_listing(self) -> bool:
-        """Whether the URL is a paged listing rather than one record file."""
-        return self.next_page_url is not None or urlsplit(self.url).path.endswith("index.json")
 
 
 @dataclass(frozen=True, slots=True)
@@ -294,43 +252,6 @@ def _expanded_headers(source: RemoteSource) -> dict[str, str]:
             raise FetchError(source.url, f"header {name}: value holds a control character")
         headers[name] = value
     return headers
-
-
-def _config_problem(source: RemoteSource) -> str | None:
-    parts = urlsplit(source.url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "url must be an absolute http(s) URL"
-    if parts.username or parts.password:
-        return "put credentials in headers (with ${VAR}), not in the URL"
-    if not source.is_listing and _suffix(source.url) not in RECORD_SUFFIXES:
-        return "url must end in index.json (a listing) or name a .md, .yaml or .json record file"
-    if source.next_page_url is not None:
-        try:
-            example = source.next_page_url.format(page=2)
-        except (KeyError, IndexError, ValueError):
-            example = ""
-        if "{page}" not in source.next_page_url or not example.startswith(("http:", "https:")):
-            return "next_page_url must be an absolute http(s) URL with {page} in it"
-    bad = [name for name in source.headers if not _TOKEN.match(name)]
-    if bad:
-        return f"header name {bad[0]!r} is not valid"
-    if min(source.max_pages, source.max_bytes, source.tries) < 1:
-        return "max_pages, max_bytes and tries must be at least 1"
-    if min(*source.timeout, source.total_time) <= 0 or min(source.max_age, source.backoff) < 0:
-        return "timeouts and total_time must be positive, max_age and backoff not negative"
-    return None
-
-
-def _suffix(url: str) -> str:
-    return PurePosixPath(urlsplit(url).path).suffix.lower()
-
-
-def _shown(url: str) -> str:
-    """``url`` without credentials, for messages."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
 
 
 def _utc(timestamp: float) -> str:

@@ -49,8 +49,8 @@ def depends_on_clock(config: Config) -> bool:
 
 def unchanged_report(config: Config, key: str, now: datetime) -> Report | None:
     """The last run's report (nothing written) when this run would do exactly the same."""
-    if config.cache is None or depends_on_clock(config):
-        return None
+    if config.cache is None or depends_on_clock(config) or config.remote:
+        return None  # remote sources are asked every run (a 304 costs little)
     try:
         state = json.loads((config.cache / FILE_NAME).read_bytes())
         if state["key"] != key or state["format"] != FORMAT:

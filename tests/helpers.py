@@ -12,9 +12,19 @@ SHARED = ROOT.parent / "shared"
 CORPUS = SHARED / "corpus" / "powerapps"
 
 
-def run_feeds(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run ``python -m feeds ARGS`` as a real subprocess; stdin is closed, as under cron."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("PYTEST")}
+def run_feeds(
+    *args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m feeds ARGS`` as a real subprocess; stdin is closed, as under cron.
+
+    ``env`` adds variables; proxies are bypassed for 127.0.0.1, the only host tests reach.
+    """
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
+        "NO_PROXY": "127.0.0.1,localhost",
+        "no_proxy": "127.0.0.1,localhost",
+        **(env or {}),
+    }
     return subprocess.run(
         [sys.executable, "-m", "feeds", *map(str, args)],
         cwd=cwd or ROOT,

@@ -181,8 +181,8 @@ BAD = [
     ),
     pytest.param(
         SITE + "sources: []\n",
-        "config/feeds.yaml:4: sources: must be a path or a list of paths (found an empty "
-        "list); write a folder or file, or a list of them",
+        "config/feeds.yaml:4: sources: must be a folder, file or URL, or a list of them "
+        "(found an empty list); write a folder, a file or an http(s) URL, or a list of them",
         id="no-sources",
     ),
 ]
