@@ -1,0 +1,307 @@
+"""feeds.enclosures against a real HTTP server on 127.0.0.1: one HEAD per URL, ever."""
+
+from __future__ import annotations
+
+import io
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+import requests
+
+from feeds.enclosures import CACHE_FILE, Enclosure, EnclosureCache
+
+UA = "feeds/test (+https://feeds.example.org/)"
+
+# path → (status, headers)
+ROUTES: dict[str, tuple[int, dict[str, str]]] = {
+    "/a.jpg": (200, {"Content-Type": "image/jpeg", "Content-Length": "1234"}),
+    "/b.png": (200, {"Content-Type": "image/PNG; charset=binary", "Content-Length": "99"}),
+    "/page.html": (200, {"Content-Type": "text/html; charset=utf-8", "Content-Length": "500"}),
+    "/svg-script": (200, {"Content-Type": "image/svg+xml", "Content-Length": "10"}),
+    "/nolength.jpg": (200, {"Content-Type": "image/jpeg"}),
+    "/zero.jpg": (200, {"Content-Type": "image/jpeg", "Content-Length": "0"}),
+    "/badlength.jpg": (200, {"Content-Type": "image/jpeg", "Content-Length": "12abc"}),
+    "/notype.jpg": (200, {"Content-Length": "12"}),
+    "/missing.jpg": (404, {}),
+    "/error.jpg": (500, {}),
+    "/redirect.jpg": (301, {"Location": "/a.jpg"}),
+    "/loop.jpg": (302, {"Location": "/loop.jpg"}),
+    "/away.jpg": (302, {"Location": "javascript:alert(1)"}),
+}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_HEAD(self) -> None:
+        with self.server.lock:
+            self.server.heads[self.path] += 1
+            self.server.agents.add(self.headers.get("User-Agent", ""))
+        if self.path == "/slow.jpg":
+            time.sleep(1.0)
+        status, headers = ROUTES.get(self.path.split("?", 1)[0], (404, {}))
+        self.send_response(status)
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+
+    def do_GET(self) -> None:  # enclosures must never download an image
+        with self.server.lock:
+            self.server.gets += 1
+        self.send_error(405)
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def __init__(self) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.heads: Counter[str] = Counter()
+        self.agents: set[str] = set()
+        self.gets = 0
+        self.lock = threading.Lock()
+
+    def url(self, path: str) -> str:
+        host, port = self.server_address[:2]
+        return f"http://{host!s}:{port}{path}"
+
+    @property
+    def total(self) -> int:
+        with self.lock:
+            return sum(self.heads.values())
+
+
+@pytest.fixture
+def server() -> Iterator[_Server]:
+    httpd = _Server()
+    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield httpd
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+        thread.join(5)
+
+
+@pytest.fixture
+def session() -> Iterator[requests.Session]:
+    with requests.Session() as s:
+        s.trust_env = False  # no proxy between the test and 127.0.0.1
+        yield s
+
+
+def lookup(
+    folder: Path, urls: list[str], session: requests.Session, **options: object
+) -> tuple[dict[str, Enclosure | None], EnclosureCache]:
+    cache = EnclosureCache(folder)
+    found = cache.lookup(
+        urls,
+        session=session,
+        user_agent=UA,
+        allow_private=True,
+        **options,  # type: ignore[arg-type]
+    )
+    return found, cache
+
+
+def test_one_head_per_url_ever(tmp_path: Path, server: _Server, session: requests.Session) -> None:
+    paths = list(ROUTES)
+    urls = [server.url(p) for p in paths]
+    first, cache = lookup(tmp_path, [*urls, *urls], session)  # duplicates asked once
+    assert cache.warnings == []
+    assert first == {
+        server.url("/a.jpg"): Enclosure(server.url("/a.jpg"), "image/jpeg", 1234),
+        server.url("/b.png"): Enclosure(server.url("/b.png"), "image/png", 99),
+        server.url("/page.html"): None,
+        server.url("/svg-script"): Enclosure(server.url("/svg-script"), "image/svg+xml", 10),
+        server.url("/nolength.jpg"): None,
+        server.url("/zero.jpg"): None,
+        server.url("/badlength.jpg"): None,
+        server.url("/notype.jpg"): None,
+        server.url("/missing.jpg"): None,
+        server.url("/error.jpg"): None,
+        # The enclosure keeps the URL the record gave; type and length are the target's.
+        server.url("/redirect.jpg"): Enclosure(server.url("/redirect.jpg"), "image/jpeg", 1234),
+        server.url("/loop.jpg"): None,
+        server.url("/away.jpg"): None,
+    }
+    assert server.heads["/loop.jpg"] == 4  # the first request and three redirects
+    assert server.heads["/a.jpg"] == 2  # asked itself, and as /redirect.jpg's target
+    assert all(n == 1 for p, n in server.heads.items() if p not in ("/loop.jpg", "/a.jpg"))
+    assert cache.sent == server.total
+    assert server.gets == 0
+    assert server.agents == {UA}
+    stored = json.loads((tmp_path / CACHE_FILE).read_text(encoding="utf-8"))
+    assert stored["entries"][server.url("/missing.jpg")] == {"problem": "HTTP 404"}
+    assert stored["entries"][server.url("/page.html")] == {"problem": "not an image (text/html)"}
+
+    before = server.total
+    again, cache = lookup(tmp_path, urls, session)
+    assert again == {url: first[url] for url in urls}
+    assert server.total == before  # the second run asks nothing, failures included
+    assert cache.sent == 0
+
+
+def test_nothing_learned_nothing_written(
+    tmp_path: Path, server: _Server, session: requests.Session
+) -> None:
+    lookup(tmp_path, [server.url("/a.jpg")], session)
+    stamp = (tmp_path / CACHE_FILE).stat().st_mtime_ns
+    time.sleep(0.01)
+    lookup(tmp_path, [server.url("/a.jpg")], session)
+    assert (tmp_path / CACHE_FILE).stat().st_mtime_ns == stamp
+    lookup(tmp_path / "empty", [], session)
+    assert not (tmp_path / "empty" / CACHE_FILE).exists()
+
+
+def test_a_timeout_is_a_cached_failure(
+    tmp_path: Path, server: _Server, session: requests.Session
+) -> None:
+    url = server.url("/slow.jpg")
+    started = time.monotonic()
+    found, _ = lookup(tmp_path, [url], session, timeout=(1, 0.2))
+    assert found == {url: None}
+    assert time.monotonic() - started < 0.9
+    found, _ = lookup(tmp_path, [url], session, timeout=(1, 0.2))
+    assert found == {url: None}
+    assert server.heads["/slow.jpg"] == 1
+
+
+def test_connection_refused_is_a_cached_failure(tmp_path: Path, session: requests.Session) -> None:
+    with _Server() as idle:  # bound, then closed: nothing listens on its port any more
+        url = idle.url("/a.jpg")
+    found, _ = lookup(tmp_path, [url], session)
+    assert found == {url: None}
+    stored = json.loads((tmp_path / CACHE_FILE).read_text(encoding="utf-8"))
+    assert stored["entries"][url]["problem"].startswith("request failed")
+
+
+def test_at_most_max_new_heads_per_run(
+    tmp_path: Path, server: _Server, session: requests.Session
+) -> None:
+    urls = [server.url(f"/a.jpg?{n}") for n in range(5)]
+    found, cache = lookup(tmp_path, urls, session, max_new=2)
+    assert [found[u] is not None for u in urls] == [True, True, False, False, False]
+    assert (server.total, cache.skipped) == (2, 3)
+    found, cache = lookup(tmp_path, urls, session, max_new=2)
+    assert [found[u] is not None for u in urls] == [True, True, True, True, False]
+    assert (server.total, cache.skipped) == (4, 1)
+
+
+def test_time_budget_stops_asking(
+    tmp_path: Path, server: _Server, session: requests.Session
+) -> None:
+    ticks = iter(range(100))
+    urls = [server.url(f"/a.jpg?{n}") for n in range(5)]
+    cache = EnclosureCache(tmp_path)
+    found = cache.lookup(
+        urls,
+        session=session,
+        user_agent=UA,
+        allow_private=True,
+        budget=2.5,
+        clock=lambda: float(next(ticks)),
+    )
+    assert sum(v is not None for v in found.values()) == 2
+    assert cache.skipped == 3
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:9/a.jpg",
+        "http://[::1]:9/a.jpg",
+        "http://10.0.0.1/a.jpg",
+        "http://169.254.169.254/latest/meta-data",
+        "http://localhost/a.jpg",
+        "javascript:alert(1)",
+        "data:image/png;base64,AAAA",
+        "ftp://example.org/a.jpg",
+        "https://user:pw@example.org/a.jpg",
+        "",
+    ],
+)
+def test_refused_urls_are_never_asked(url: str, tmp_path: Path) -> None:
+    class NoNetwork(requests.Session):
+        def request(self, *args: object, **kwargs: object) -> requests.Response:
+            raise AssertionError("no request expected")
+
+    cache = EnclosureCache(tmp_path)
+    assert cache.lookup([url], session=NoNetwork(), user_agent=UA) == {url: None}
+    assert cache.sent == 0
+    assert not (tmp_path / CACHE_FILE).exists()
+
+
+def test_redirect_to_a_private_address_is_refused(tmp_path: Path) -> None:
+    class Redirecting(requests.Session):
+        calls = 0
+
+        def request(self, *args: object, **kwargs: object) -> requests.Response:
+            self.calls += 1
+            response = requests.Response()
+            response.raw = io.BytesIO(b"")
+            response.status_code = 302
+            response.headers["Location"] = "http://169.254.169.254/latest"
+            return response
+
+    session = Redirecting()
+    cache = EnclosureCache(tmp_path)
+    url = "https://images.example.org/a.jpg"
+    assert cache.lookup([url], session=session, user_agent=UA) == {url: None}
+    assert session.calls == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not json",
+        "[]",
+        '{"version": 99, "entries": {}}',
+        '{"version": 1, "entries": []}',
+    ],
+)
+def test_a_broken_cache_file_is_a_warning_and_refilled(
+    text: str, tmp_path: Path, server: _Server, session: requests.Session
+) -> None:
+    (tmp_path / CACHE_FILE).write_text(text, encoding="utf-8")
+    url = server.url("/a.jpg")
+    found, cache = lookup(tmp_path, [url], session)
+    assert found[url] == Enclosure(url, "image/jpeg", 1234)
+    assert len(cache.warnings) == 1
+    assert "enclosure cache" in cache.warnings[0]
+    assert EnclosureCache(tmp_path).warnings == []
+
+
+def test_unusable_entries_are_asked_again(
+    tmp_path: Path, server: _Server, session: requests.Session
+) -> None:
+    good, bad = server.url("/b.png"), server.url("/a.jpg")
+    entries = {
+        good: {"type": "image/png", "length": 7},
+        bad: {"type": "text/html", "length": True},
+    }
+    (tmp_path / CACHE_FILE).write_text(json.dumps({"version": 1, "entries": entries}), "utf-8")
+    found, _ = lookup(tmp_path, [good, bad], session)
+    assert found == {good: Enclosure(good, "image/png", 7), bad: Enclosure(bad, "image/jpeg", 1234)}
+    assert dict(server.heads) == {"/a.jpg": 1}
+
+
+def test_an_unwritable_cache_is_a_warning(
+    tmp_path: Path, server: _Server, session: requests.Session
+) -> None:
+    blocker = tmp_path / "cache"
+    blocker.write_text("a file where the folder should be", encoding="utf-8")
+    url = server.url("/a.jpg")
+    found, cache = lookup(blocker, [url], session)
+    assert found[url] == Enclosure(url, "image/jpeg", 1234)
+    assert any("cannot save the enclosure cache" in w for w in cache.warnings)
