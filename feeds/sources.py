@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from .errors import ConfigError
 
 RECORD_SUFFIXES = frozenset({".md", ".markdown", ".yaml", ".yml", ".json"})
 
 
-@dataclass(frozen=True, slots=True)
-class SourceFile:
-    """A record file to read, with the path shown to the user."""
+class SourceFile(NamedTuple):
+    """A record file to read, with the path shown to the user (a tuple: listing 100,000
+    files builds 100,000 of these, and a tuple is built several times faster)."""
 
     path: Path | str
     """A str when listed here: building 100,000 Path objects costs more than the stat."""
@@ -76,8 +76,11 @@ def find_record_files(sources: Iterable[Path]) -> tuple[list[SourceFile], list[s
     return files, warnings
 
 
+_SUFFIXES = tuple(RECORD_SUFFIXES)
+
+
 def _is_record(name: str) -> bool:
-    return os.path.splitext(name)[1].lower() in RECORD_SUFFIXES  # noqa: PTH122 - hot loop
+    return name.lower().endswith(_SUFFIXES)
 
 
 class _Walk:
