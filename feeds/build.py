@@ -19,17 +19,28 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import runstate
+from .archive import PageKey, load_sealed
 
 # The parsing, validation and rendering modules (PyYAML, nh3, markdown-it, feedgen, lxml)
 # are imported where first used: a cron run with nothing to do never loads them.
 from .cache import Entry, ParseCache
+from .documents import RenderedFeed, SideFile, render_all, site_files, state_path
 from .errors import RecordError
 from .guard import Candidate, HeldBack, held_back
 from .lock import output_lock
-from .model import Config, Duplicate, FeedResult, Record, RecordCounts, Rejection, Report
+from .model import (
+    Config,
+    Duplicate,
+    FeedExtras,
+    FeedResult,
+    Record,
+    RecordCounts,
+    Rejection,
+    Report,
+)
 from .output import remove_stale_temps, write_if_changed
 from .redirects import APACHE_FILE, NGINX_FILE, apache_conf, nginx_conf, redirect_files
-from .selection import Classified, PlannedFeed, classify, plan_feeds
+from .selection import EPOCH, Classified, PlannedFeed, classify, plan_feeds
 from .sources import SourceFile, find_record_files
 
 if TYPE_CHECKING:
@@ -248,30 +259,6 @@ def count_records(loaded: Loaded, classified: Classified) -> RecordCounts:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class RenderedFeed:
-    """One feed file's bytes, ready to write."""
-
-    feed: PlannedFeed
-    format: str
-    path: str
-    url: str
-    data: bytes
-
-
-def render_all(config: Config, planned: Sequence[PlannedFeed]) -> list[RenderedFeed]:
-    """Every feed file of the build, in memory; raises RenderError before anything is written."""
-    from .render import render_feed
-
-    rendered = []
-    for feed in planned:
-        for fmt in feed.spec.formats:
-            url = feed.spec.feed_url(fmt, config.site.url)
-            data = render_feed(feed.spec, fmt, feed.entries, feed_url=url, updated=feed.updated)
-            rendered.append(RenderedFeed(feed, fmt, feed.spec.path(fmt), url, data))
-    return rendered
-
-
 def write_all(
     config: Config, rendered: Sequence[RenderedFeed], held: Collection[str] = ()
 ) -> list[FeedResult]:
@@ -284,7 +271,7 @@ def write_all(
             format=r.format,
             path=r.path,
             url=r.url,
-            entries=len(r.feed.entries),
+            entries=r.entries,
             changed=r.path not in held and write_if_changed(config.output, r.path, r.data),
             held_back=r.path in held,
         )
@@ -292,18 +279,41 @@ def write_all(
     ]
 
 
-def extra_files(config: Config, planned: Sequence[PlannedFeed]) -> dict[str, bytes]:
-    """Files besides the feeds: the redirect maps of renamed topics. When no topic is
-    renamed any more, existing maps are emptied rather than left redirecting."""
+def redirect_maps(config: Config, planned: Sequence[PlannedFeed]) -> list[SideFile]:
+    """The redirect maps of renamed topics. When no topic is renamed any more, existing
+    maps are emptied rather than left redirecting."""
     files = redirect_files((p.spec for p in planned), config.site.url)
-    if files:
-        return files
-    empty = {NGINX_FILE: nginx_conf([]), APACHE_FILE: apache_conf([])}
-    return {
-        name: text.encode("utf-8")
-        for name, text in empty.items()
-        if (config.output / name).exists()
-    }
+    if not files:
+        empty = {NGINX_FILE: nginx_conf([]), APACHE_FILE: apache_conf([])}
+        files = {
+            name: text.encode("utf-8")
+            for name, text in empty.items()
+            if (config.output / name).exists()
+        }
+    return [SideFile(path, data) for path, data in files.items()]
+
+
+def _held(
+    rendered: Sequence[RenderedFeed], output: Path, config: Config, sources_failed: bool
+) -> list[HeldBack]:
+    """The feeds to keep at their previous version (see ``guard``).
+
+    The guard counts entries in XML files; a feed's JSON Feed follows its RSS and Atom
+    files. Entries left out for ``max_bytes`` count as kept: trimming is no shrink.
+    """
+    candidates = [
+        Candidate(r.path, r.wanted, r.feed.spec.limit, r.feed.spec.topic is None)
+        for r in rendered
+        if r.format != "json"
+    ]
+    held = held_back(output, candidates, config.shrink_threshold, sources_failed=sources_failed)
+    by_path = {h.path: h for h in held}
+    by_spec = {r.feed.spec: by_path[r.path] for r in reversed(rendered) if r.path in by_path}
+    return held + [
+        replace(by_spec[r.feed.spec], path=r.path)
+        for r in rendered
+        if r.format == "json" and r.feed.spec in by_spec
+    ]
 
 
 def publish(
@@ -311,39 +321,102 @@ def publish(
     rendered: Sequence[RenderedFeed],
     *,
     force: bool,
-    extra: dict[str, bytes] | None = None,
+    extra: Sequence[SideFile] = (),
     sources_failed: bool = False,
 ) -> tuple[list[FeedResult], list[HeldBack]]:
     """Under the output lock: clear a killed run's temp files, hold back feeds that would
-    shrink too far (unless ``force``), write the rest and the ``extra`` files."""
+    shrink too far (unless ``force``), write the rest, then the ``extra`` files (those
+    belonging to a held-back feed, such as its archive pages, are kept as they are)."""
     with output_lock(config.output, config.lock_timeout):
         remove_stale_temps(config.output)
-        candidates = [
-            Candidate(r.path, len(r.feed.entries), r.feed.spec.limit, r.feed.spec.topic is None)
-            for r in rendered
-        ]
-        held = (
-            []
-            if force
-            else held_back(
-                config.output, candidates, config.shrink_threshold, sources_failed=sources_failed
-            )
-        )
-        results = write_all(config, rendered, {h.path for h in held})
-        for path, data in sorted((extra or {}).items()):
-            write_if_changed(config.output, path, data)
+        held = [] if force else _held(rendered, config.output, config, sources_failed)
+        paths = {h.path for h in held}
+        results = write_all(config, rendered, paths)
+        kept = {r.feed.spec for r in rendered if r.path in paths}
+        for file in sorted(extra, key=lambda f: f.path):
+            if file.owner is None or file.owner not in kept:
+                write_if_changed(config.output, file.path, file.data)
         return results, held
+
+
+def read_sealed(
+    config: Config, planned: Sequence[PlannedFeed]
+) -> tuple[dict[str, tuple[PageKey, ...]], list[str]]:
+    """The sealed archive pages of each archived feed, as the last run left them.
+
+    A missing state file starts the archive afresh; an unreadable one too, with a warning.
+    """
+    sealed: dict[str, tuple[PageKey, ...]] = {}
+    warnings: list[str] = []
+    for feed in planned:
+        if not feed.spec.archive:
+            continue
+        path = state_path(feed.spec.slug)
+        try:
+            sealed[path] = load_sealed((config.output / path).read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            continue
+        except (OSError, ValueError) as error:
+            warnings.append(f"{path}: unreadable archive state, pages counted afresh ({error})")
+    return sealed, warnings
+
+
+ALLOW_PRIVATE_IMAGES = False
+"""Ask image URLs on loopback and private addresses too (tests serve images on 127.0.0.1)."""
+
+
+def learn_enclosures(
+    config: Config, planned: Sequence[PlannedFeed]
+) -> tuple[FeedExtras, list[str]]:
+    """With ``images: enclosure``: each entry image's type and length, asked once per URL
+    ever by HTTP HEAD and remembered in ``<cache>/enclosures.json``."""
+    if config.images != "enclosure":
+        return FeedExtras(), []
+    import requests
+
+    from .enclosures import EnclosureCache
+    from .remote import user_agent
+
+    urls = [r.images[0].url for feed in planned for r in feed.entries if r.images]
+    with contextlib.ExitStack() as stack:
+        if config.cache is not None:
+            folder = config.cache
+        else:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="feeds-")))
+        cache = EnclosureCache(folder)
+        session = stack.enter_context(requests.Session())
+        found = cache.lookup(
+            urls,
+            session=session,
+            user_agent=user_agent(config.site.url),
+            allow_private=ALLOW_PRIVATE_IMAGES,
+        )
+    enclosures = tuple(e for e in found.values() if e is not None)
+    return FeedExtras(enclosures=enclosures), cache.warnings
+
+
+def notify_hubs(config: Config, results: Sequence[FeedResult]) -> list[str]:
+    """Ping every hub for exactly the feeds whose bytes changed; failures are warnings."""
+    changed = [r.url for r in results if r.changed and not r.held_back]
+    if not config.hubs or not changed:
+        return []
+    import requests
+
+    from .notify import ping_hubs
+
+    with requests.Session() as session:
+        return ping_hubs(config.hubs, changed, session=session)
 
 
 def build(
     config: Config, *, now: datetime, progress: Progress | None = None, force: bool = False
 ) -> Report:
-    """Run one build and write the feeds whose bytes changed.
+    """Run one build and write the feeds whose bytes changed, then tell the WebSub hubs.
 
     Rejected records are reported, not raised. Reading and rendering need no lock; only
     publishing takes the output folder's lock. A RenderError stops the run before any
     write; an OutputError stops it midway, and every file is then either its previous
-    version or its complete new one.
+    version or its complete new one. A failed ping is a warning: the exit code stays.
     """
     listed = find_record_files(config.sources)
     key = runstate.fingerprint(config, listed[0])
@@ -351,13 +424,21 @@ def build(
         return last
     loaded = load_records(config, progress, listed)
     classified = classify(loaded.records, now)
-    planned = complete(config, plan_feeds(config, classified.published, now=now))
-    rendered = render_all(config, planned)
+    planned = complete(config, plan_feeds(config, classified.published, now=now, archives=True))
+    sealed, warnings = read_sealed(config, planned)
+    extras, found = learn_enclosures(config, planned)
+    rendered = render_all(config, planned, sealed=sealed, extras=extras)
+    updated = max((p.updated for p in planned), default=EPOCH)
+    side = [
+        *rendered.files,
+        *site_files(config, planned, rendered, updated=updated),
+        *redirect_maps(config, planned),
+    ]
     results, held = publish(
         config,
-        rendered,
+        rendered.feeds,
         force=force,
-        extra=extra_files(config, planned),
+        extra=side,
         sources_failed=loaded.failed_sources > 0,
     )
     report = Report(
@@ -368,8 +449,13 @@ def build(
             Duplicate(str(dropped.source), dropped.canonical_url, str(kept.source))
             for dropped, kept in classified.duplicates
         ),
-        warnings=loaded.warnings + tuple(h.message() for h in held),
+        warnings=loaded.warnings
+        + (*warnings, *found, *rendered.warnings)
+        + tuple(h.message() for h in held),
     )
     due = min((r.published_at for r in classified.scheduled), default=None)
+    # Ping warnings are this run's alone: a no-change rerun pings nothing and must not
+    # repeat them (runstate repeats the remembered report).
     runstate.remember(config, key, now, due, report)
-    return report
+    pinged = notify_hubs(config, results)
+    return replace(report, warnings=report.warnings + tuple(pinged)) if pinged else report

@@ -14,6 +14,7 @@ import io
 import pickle
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import astuple
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,8 +22,9 @@ from typing import Any
 from . import __version__
 from .model import Image, Provider, Record, Rejection, RelatedItem, SourceLocation
 from .sources import SourceFile
+from .video import Video
 
-FORMAT = "feeds-parse-cache-2"
+FORMAT = "feeds-parse-cache-3"
 """Bumped whenever the stored layout changes; with the version and settings, the key."""
 FILE_NAME = "records.sqlite3"
 
@@ -202,6 +204,7 @@ def _record(r: Record) -> tuple[Any, ...]:
         r.type,
         r.quality,
         r.heat,
+        None if r.video is None else astuple(r.video),
     )
 
 
@@ -223,5 +226,9 @@ def _unrecord(v: tuple[Any, ...]) -> Record:
         _unprovider(v[11]),
         tuple(Image(*i) for i in v[12]),
         tuple(RelatedItem(t, u, e, d, _unprovider(p), k) for t, u, e, d, p, k in v[13]),
-        *v[14:18],
+        category=v[14],
+        type=v[15],
+        quality=v[16],
+        heat=v[17],
+        video=None if v[18] is None else Video(*v[18]),
     )

@@ -32,6 +32,8 @@ EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
 DEFAULT_CONFIG = "config/feeds.yaml"
+DEFAULT_REFRESH_MINUTES = 60
+"""serve-config's max-age without ``refresh_minutes``: readers poll about hourly."""
 
 
 class _Parser(argparse.ArgumentParser):
@@ -113,11 +115,47 @@ def _add_publisher_commands(commands: argparse._SubParsersAction[_Parser]) -> No
         "--config", default=DEFAULT_CONFIG, help=f"config file to create [{DEFAULT_CONFIG}]"
     )
     i.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    _add_serve_commands(commands)
+
+
+def _add_serve_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
+    s = commands.add_parser("serve", help="preview the output folder over HTTP (not production)")
+    s.add_argument("--config", default=DEFAULT_CONFIG, help=f"config file [{DEFAULT_CONFIG}]")
+    s.add_argument("--output", help="folder to serve (overrides 'output' in the config)")
+    s.add_argument("--bind", default="127.0.0.1", help="address to listen on [127.0.0.1]")
+    s.add_argument("--port", type=_port, default=8000, help="port to listen on (0: any) [8000]")
+    s.add_argument("-q", "--quiet", action="store_true", help="log no requests")
+    s.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    c = commands.add_parser(
+        "serve-config", help="print a web server snippet serving the output folder"
+    )
+    c.add_argument("server", metavar="SERVER", help="nginx, apache or caddy")
+    c.add_argument("--config", default=DEFAULT_CONFIG, help=f"config file [{DEFAULT_CONFIG}]")
+    c.add_argument("--output", help="folder to serve (overrides 'output' in the config)")
+    c.add_argument(
+        "--max-age",
+        type=_whole,
+        metavar="N",
+        help="Cache-Control max-age in seconds (default: refresh_minutes, else 3600)",
+    )
+    c.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
 
 
 def _count(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return int(text)
+
+
+def _whole(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"not a whole number of seconds: {text!r}")
+    return int(text)
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65_535:
+        raise argparse.ArgumentTypeError(f"not a port number from 0 to 65535: {text!r}")
     return int(text)
 
 
@@ -267,12 +305,48 @@ def run_init(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _output(args: argparse.Namespace) -> tuple[Config, Path]:
+    config = read_config(Path(args.config))
+    return config, Path(args.output).absolute() if args.output else config.output
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """``feeds serve``: the output folder on http://127.0.0.1:8000/ until Ctrl-C."""
+    from .serve import serve
+
+    _, root = _output(args)
+
+    def log(line: str) -> None:
+        if not args.quiet:
+            print(line, file=sys.stderr, flush=True)
+
+    def ready(url: str) -> None:
+        print(f"feeds serve: {root} on {url} (a preview; press Ctrl-C to stop)", flush=True)
+
+    serve(root, args.bind, args.port, log=log, ready=ready)
+    return EXIT_OK
+
+
+def run_serve_config(args: argparse.Namespace) -> int:
+    """``feeds serve-config SERVER``: a configuration snippet on stdout."""
+    from .serveconfig import serve_config, topic_redirects
+
+    config, root = _output(args)
+    minutes = config.refresh_minutes or DEFAULT_REFRESH_MINUTES
+    max_age = args.max_age if args.max_age is not None else minutes * 60
+    text = serve_config(args.server, root=root, max_age=max_age, redirects=topic_redirects(config))
+    sys.stdout.write(text)
+    return EXIT_OK
+
+
 _COMMANDS = {
     "build": run_build,
     "check": run_check,
     "topics": run_topics,
     "preview": run_preview,
     "init": run_init,
+    "serve": run_serve,
+    "serve-config": run_serve_config,
 }
 
 

@@ -51,26 +51,36 @@ NUMBER = "a number"
 IMAGE = "an http(s) URL of an image"
 DOMAIN = "a domain such as example.com"
 DOMAINS = "a domain or a list of domains"
-FORMAT = "rss or atom"
-FORMAT_LIST = "rss, atom or a list of them"
+FORMAT = "rss, atom or json"
+FORMAT_LIST = "rss, atom, json or a list of them"
 RELATED = "links, entries or none"
 CONTENT = "summary or full"
 SLUGS = "a slug or a list of slugs"
 ANYTHING = "anything (ignored)"
 SOURCES = "a folder, file or URL, or a list of them"
 HEADERS = "a mapping of header names to text"
+URLS = "an http(s) URL or a list of them"
+IMAGES = "media or enclosure"
 
 _CHOICES: dict[str, tuple[str, ...]] = {
     FORMAT: FORMATS,
     RELATED: RELATED_MODES,
     CONTENT: ("summary", "full"),
+    IMAGES: ("media", "enclosure"),
 }
 """Kinds whose value is one word of a fixed set."""
 
-_ITEM_KINDS = {PATHS: PATH, NAMES: TEXT, DOMAINS: DOMAIN, FORMAT_LIST: FORMAT, SLUGS: SLUG}
+_ITEM_KINDS = {
+    PATHS: PATH,
+    NAMES: TEXT,
+    DOMAINS: DOMAIN,
+    FORMAT_LIST: FORMAT,
+    SLUGS: SLUG,
+    URLS: URL,
+}
 """List kinds (a single value allowed too) and the kind of each item."""
 
-_MAY_BE_EMPTY = (NAMES, DOMAINS, SLUGS)
+_MAY_BE_EMPTY = (NAMES, DOMAINS, SLUGS, URLS)
 """List kinds where ``[]`` is a meaningful value ("none", overriding a default)."""
 
 
@@ -108,7 +118,7 @@ class _Option:
 _OPTIONS = (
     _Option("image", IMAGE, "the channel image"),
     _Option("language", TEXT, "language code of the feeds; default: `site.language`"),
-    _Option("formats", FORMAT_LIST, "which feed files to write; default: rss and atom"),
+    _Option("formats", FORMAT_LIST, "which feed files to write; default: rss, atom and json"),
     _Option(
         "related",
         RELATED,
@@ -124,6 +134,11 @@ _OPTIONS = (
         "include_children",
         BOOL,
         "whether a topic's feeds hold its descendants' records (default: true)",
+    ),
+    _Option(
+        "max_bytes",
+        COUNT,
+        "the largest feed file, in bytes: the oldest entries are dropped until it fits",
     ),
     _Option("min_quality", NUMBER, "keep records whose `quality` is at least this"),
     _Option("min_heat", NUMBER, "keep records whose `heat` is at least this"),
@@ -238,6 +253,12 @@ KEYS: tuple[Key, ...] = (
         "[]",
         "slugs the topic had before: their feed URLs redirect to the current ones",
     ),
+    Key(
+        "topics[].archive",
+        BOOL,
+        "false",
+        "keep older entries in numbered archive feeds (RFC 5005) linked from the feeds",
+    ),
     *(
         Key(f"topics[].{o.name}", o.kind, None, f"`defaults.{o.name}`, for this topic")
         for o in _OPTIONS
@@ -249,6 +270,27 @@ KEYS: tuple[Key, ...] = (
         "topics",
         "folder of one-topic files (`*.yaml`, `*.yml`) merged with `topics`; "
         "none when the folder is missing",
+    ),
+    Key("websub", MAPPING, "{}", "WebSub (PubSubHubbub): hubs told when feeds change"),
+    Key(
+        "websub.hubs",
+        URLS,
+        "[]",
+        "hubs every feed advertises; each is pinged for every changed feed after a build",
+    ),
+    Key(
+        "refresh_minutes",
+        COUNT,
+        None,
+        "how often the feeds are rebuilt: RSS `ttl` and `sy:updatePeriod`, and the "
+        "`serve-config` max-age (default 60 there)",
+    ),
+    Key(
+        "images",
+        IMAGES,
+        "media",
+        "`enclosure`: each entry's image is also an RSS `<enclosure>` (type and length "
+        "learned once by HTTP HEAD)",
     ),
     Key("defaults", MAPPING, "{}", "feed options every feed inherits unless it sets them"),
     Key("defaults.limit", COUNT, None, "entries per feed; default: `limit`"),
@@ -273,11 +315,13 @@ _HINTS = {
     IMAGE: "write the full address of the image, e.g. https://example.org/logo.png",
     DOMAINS: "write a domain such as example.com, or a list of them",
     DOMAIN: "write the bare host name, without https:// or a path",
-    FORMAT_LIST: "write rss, atom or [rss, atom]",
+    FORMAT_LIST: "write rss, atom, json or a list such as [rss, json]",
     SLUGS: "write a slug or a list of slugs",
-    FORMAT: "write rss or atom",
+    FORMAT: "write rss, atom or json",
     RELATED: "write links, entries or none",
     CONTENT: "write summary or full",
+    URLS: "write the full address, or a list of them",
+    IMAGES: "write media or enclosure",
 }
 
 # The C loader is several times faster; PyYAML built without libyaml lacks it.
@@ -482,6 +526,7 @@ class _Checker:
         if not site["url"].endswith("/"):
             site["url"] += "/"  # feed URLs are built by appending "topic/rss.xml"
         defaults = self.defaults(top.pop("defaults"))
+        hubs = self.mapping("websub", top.pop("websub"), "websub.")["hubs"]
         topics = [self.topic(f"topics[{i}]", t) for i, t in enumerate(top.pop("topics"))]
         origins = [Origin(self, f"topics[{i}]") for i in range(len(topics))]
         for file in topic_files:
@@ -497,6 +542,7 @@ class _Checker:
             defaults=defaults,
             sources=tuple(s for s in sources if isinstance(s, Path)),
             remote=tuple(s for s in sources if isinstance(s, RemoteSource)),
+            hubs=tuple(dict.fromkeys(hubs)),
             **top,
         )
 

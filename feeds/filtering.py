@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from .model import Config, Filters, Record, TopicConfig
+from .model import FORMATS, Config, Filters, Record, TopicConfig
 from .topictree import TopicIndex
 from .validate import canonical_url
 
@@ -43,7 +43,7 @@ def feed_options(config: Config, topic: TopicConfig | None) -> FeedOptions:
         limit=pick(t.limit, d.limit, config.limit),
         language=pick(t.language, d.language, config.site.language),
         image=pick(t.image, d.image, None),
-        formats=pick(t.formats, d.formats, ("rss", "atom")),
+        formats=pick(t.formats, d.formats, FORMATS),
         related=pick(t.related, d.related, "links"),
         content=pick(t.content, d.content, "full"),
         include_children=pick(t.include_children, d.include_children, True),

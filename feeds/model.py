@@ -11,11 +11,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .video import Video
+
 if TYPE_CHECKING:
+    from .enclosures import Enclosure
     from .remotesource import RemoteSource
 
-FORMATS: tuple[str, ...] = ("rss", "atom")
-"""Feed formats this version writes, in the order they are written."""
+FORMATS: tuple[str, ...] = ("rss", "atom", "json")
+"""Feed formats this version writes, in the order they are written (json: JSON Feed 1.1)."""
+
+FILE_NAMES: dict[str, str] = {"rss": "rss.xml", "atom": "atom.xml", "json": "feed.json"}
+"""Each format's file name inside a feed's folder."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,6 +105,8 @@ class Record:
     type: str | None = None
     quality: float | None = None
     heat: float | None = None
+    video: Video | None = None
+    """The video player the record features (``featuredContent``), shown as a plain link."""
 
     @property
     def modified_at(self) -> datetime:
@@ -167,6 +175,7 @@ class Defaults:
     related: str | None = None
     content: str | None = None
     include_children: bool | None = None
+    max_bytes: int | None = None
     filters: Filters = Filters()
 
 
@@ -199,6 +208,10 @@ class TopicConfig:
     """One of :data:`CONTENT_MODES`."""
     previous_slugs: tuple[str, ...] = ()
     """Slugs the topic had before: their feed URLs redirect to the current ones."""
+    max_bytes: int | None = None
+    """The largest feed file; older entries are dropped until it fits."""
+    archive: bool | None = None
+    """Keep every entry: those past ``limit`` go into RFC 5005 archive documents."""
     filters: Filters = Filters()
 
 
@@ -227,6 +240,12 @@ class Config:
     """Feed options every feed inherits (the site-wide one included) unless it sets them."""
     topic_files: Path | None = None
     """The folder of one-topic YAML files merged with ``topics``; ``None``: none."""
+    hubs: tuple[str, ...] = ()
+    """WebSub hubs every feed advertises and that are told which feeds changed."""
+    refresh_minutes: int | None = None
+    """How often the feeds may change: RSS ``ttl``/``sy:*`` and serve-config's max-age."""
+    images: str = "media"
+    """"media": images as Media RSS only; "enclosure": also an RSS ``<enclosure>``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -252,15 +271,37 @@ class FeedSpec:
     """"full": body and related list in the entry content; "summary": the excerpt only."""
     previous_slugs: tuple[str, ...] = ()
     """Former slugs whose feed URLs redirect here (see ``redirects``)."""
+    max_bytes: int | None = None
+    """The largest file allowed; entries are dropped from the oldest end to fit."""
+    archive: bool = False
+    """Entries past ``limit`` go into archive documents (RFC 5005) instead of vanishing."""
 
     def path(self, fmt: str) -> str:
         """The feed file's path relative to the output folder, with ``/`` separators."""
-        name = f"{fmt}.xml"
+        name = FILE_NAMES.get(fmt, f"{fmt}.xml")
         return name if self.slug is None else f"{self.slug}/{name}"
 
     def feed_url(self, fmt: str, base_url: str) -> str:
         """The feed's public URL under ``base_url`` (which ends with ``/``)."""
         return base_url + self.path(fmt)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedExtras:
+    """What a feed document carries besides its spec and entries."""
+
+    home_page_url: str | None = None
+    """JSON Feed ``home_page_url``; ``None``: the spec's ``site_url``."""
+    hubs: tuple[str, ...] = ()
+    """WebSub hubs to advertise."""
+    ttl_minutes: int | None = None
+    """Polling hint: RSS ``ttl`` and ``sy:updatePeriod``/``sy:updateFrequency``."""
+    links: tuple[tuple[str, str], ...] = ()
+    """(rel, href) feed links: RFC 5005 ``current``, ``prev-archive``, ``next-archive``."""
+    archived: bool = False
+    """An archive document: marked ``<fh:archive/>``."""
+    enclosures: tuple[Enclosure, ...] = ()
+    """Known image types and lengths, by image URL: RSS ``<enclosure>``."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ redirect sees no new entries. ``build`` writes the files this module returns.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from .model import FeedSpec
@@ -33,7 +33,7 @@ def plan_redirects(specs: Iterable[FeedSpec], site_url: str) -> list[Redirect]:
     """A redirect per previous slug and format of every feed, sorted by old path."""
     base = urlsplit(site_url).path or "/"
     found = [
-        Redirect(f"{base}{old}/{fmt}.xml", spec.feed_url(fmt, site_url))
+        Redirect(base + replace(spec, slug=old).path(fmt), spec.feed_url(fmt, site_url))
         for spec in specs
         for old in spec.previous_slugs
         for fmt in spec.formats

@@ -15,13 +15,17 @@ from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
 from .errors import RenderError
-from .model import FeedSpec, Image, Record, SourceLocation
+from .model import FeedExtras, FeedSpec, Image, Record, SourceLocation
 from .sanitize import clean_text
+from .video import Video, video_html
 
 GENERATOR = "feeds"
 """Written without version or uri so golden files survive upgrades."""
 
 MEDIA_NS = "http://search.yahoo.com/mrss/"
+ATOM_NS = "http://www.w3.org/2005/Atom"
+SY_NS = "http://purl.org/rss/1.0/modules/syndication/"
+FH_NS = "http://purl.org/syndication/history/1.0"
 
 _MIME_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
 
@@ -30,10 +34,54 @@ _Element = Any
 
 
 class _FeedExtension(BaseExtension):
-    """Declares ``xmlns:media`` on the root (feedgen takes namespaces from feed extensions only)."""
+    """Channel-level elements feedgen cannot write, and the namespaces entries need
+    (feedgen takes namespaces from feed extensions only).
+
+    - ``rel="hub"`` and RFC 5005 links: in RSS they are ``atom:link`` elements, which
+      feedgen writes for ``rel="self"`` alone; added here for Atom too, so the channel's
+      ``link()`` order (self first, web page last) stays as it is.
+    - ``sy:updatePeriod``/``sy:updateFrequency`` and ``fh:archive``.
+    """
+
+    def __init__(self) -> None:
+        self.links: list[tuple[str, str]] = []
+        """(rel, href), already cleaned."""
+        self.period: tuple[str, int] | None = None
+        self.archived = False
 
     def extend_ns(self) -> dict[str, str]:
-        return {"media": MEDIA_NS}
+        spaces = {"media": MEDIA_NS}
+        if self.period is not None:
+            spaces["sy"] = SY_NS
+        if self.archived:
+            spaces["fh"] = FH_NS
+        return spaces
+
+    def _extend(self, parent: _Element) -> None:
+        for rel, href in self.links:
+            xml_elem(f"{{{ATOM_NS}}}link", parent, rel=rel, href=href)
+        if self.archived:
+            xml_elem(f"{{{FH_NS}}}archive", parent)
+
+    def extend_rss(self, rss: _Element) -> _Element:
+        channel = rss[0]
+        self._extend(channel)
+        if self.period is not None:
+            xml_elem(f"{{{SY_NS}}}updatePeriod", channel).text = self.period[0]
+            xml_elem(f"{{{SY_NS}}}updateFrequency", channel).text = str(self.period[1])
+        return rss
+
+    def extend_atom(self, feed: _Element) -> _Element:
+        self._extend(feed)
+        return feed
+
+
+def update_period(minutes: int) -> tuple[str, int]:
+    """``sy:updatePeriod`` and ``sy:updateFrequency`` (times per period) for a refresh interval."""
+    for period, length in (("hourly", 60), ("daily", 1440), ("weekly", 10080)):
+        if minutes <= length:
+            return period, max(1, round(length / minutes))
+    return "monthly", 1
 
 
 class _EntryExtension(BaseEntryExtension):
@@ -52,8 +100,29 @@ class _EntryExtension(BaseEntryExtension):
         """(href, title) pairs, already cleaned."""
         self.source: tuple[str, str] | None = None
         """(url, name) of the provider, already cleaned."""
+        self.video: tuple[Video, str] | None = None
+        """The featured video and the entry's (cleaned) title."""
+        self.enclosure: tuple[str, str, int] | None = None
+        """(url, type, length) of the image, for RSS ``<enclosure>``."""
+
+    def _add_video(self, parent: _Element) -> None:
+        if self.video is None:
+            return
+        video, title = self.video
+        sizes = {
+            name: str(value)
+            for name, value in (("width", video.width), ("height", video.height))
+            if value is not None
+        }
+        # No url: the spec then requires media:player (https://www.rssboard.org/media-rss).
+        content = xml_elem(f"{{{MEDIA_NS}}}content", parent, medium="video", **sizes)
+        xml_elem(f"{{{MEDIA_NS}}}player", content, url=video.player_url, **sizes)
+        if video.thumbnail_url:
+            xml_elem(f"{{{MEDIA_NS}}}thumbnail", content, url=video.thumbnail_url)
+        xml_elem(f"{{{MEDIA_NS}}}title", content, type="plain").text = title
 
     def _add_media(self, parent: _Element) -> None:
+        self._add_video(parent)
         if self.image is None:
             return
         sizes = {
@@ -67,6 +136,9 @@ class _EntryExtension(BaseEntryExtension):
 
     def extend_rss(self, item: _Element) -> _Element:
         self._add_media(item)
+        if self.enclosure is not None:
+            url, kind, length = self.enclosure
+            xml_elem("enclosure", item, url=url, length=str(length), type=kind)
         if self.source is not None:
             url, name = self.source
             xml_elem("source", item, url=url).text = name
@@ -101,12 +173,16 @@ def related_html(record: Record) -> str | None:
 
 
 def content_html(record: Record) -> str | None:
-    """The entry's full content: the body, then the related list; ``None`` when both are missing."""
-    parts = [part for part in (record.body_html, related_html(record)) if part]
+    """The entry's full content: a link to its video, the body, then the related list;
+    ``None`` when all are missing. A featured player is never embedded (see ``video``)."""
+    video = video_html(record.video, record.title) if record.video else None
+    parts = [part for part in (video, record.body_html, related_html(record)) if part]
     return clean_text("\n".join(parts)) if parts else None
 
 
-def _add_entry(feed: Any, record: Record, *, full: bool = True) -> None:
+def _add_entry(
+    feed: Any, record: Record, *, full: bool = True, enclosures: dict[str, tuple[str, int]]
+) -> None:
     entry = feed.add_entry(order="append")  # feedgen prepends by default; records come sorted
     entry.title(clean_text(record.title))
     entry.link(href=clean_text(record.url))
@@ -129,6 +205,11 @@ def _add_entry(feed: Any, record: Record, *, full: bool = True) -> None:
 
     extra: _EntryExtension = entry.extra
     extra.image = record.images[0] if record.images else None
+    if extra.image is not None and extra.image.url in enclosures:
+        kind, length = enclosures[extra.image.url]
+        extra.enclosure = (clean_text(extra.image.url), kind, length)
+    if record.video is not None:
+        extra.video = (record.video, clean_text(record.title))
     extra.related = [(clean_text(r.url), clean_text(r.title)) for r in record.related]
     provider = record.provider
     if provider is not None:
@@ -141,11 +222,23 @@ def _add_entry(feed: Any, record: Record, *, full: bool = True) -> None:
 
 
 def _build(
-    spec: FeedSpec, fmt: str, records: Sequence[Record], feed_url: str, updated: datetime
+    spec: FeedSpec,
+    fmt: str,
+    records: Sequence[Record],
+    feed_url: str,
+    updated: datetime,
+    extras: FeedExtras,
 ) -> bytes:
     feed = FeedGenerator()
     feed.load_extension("dc", atom=False, rss=True)  # Atom names providers in <author>
     feed.register_extension("extra", _FeedExtension, _EntryExtension)
+    channel: _FeedExtension = feed.extra
+    channel.links = [("hub", clean_text(hub)) for hub in extras.hubs]
+    channel.links += [(rel, clean_text(href)) for rel, href in extras.links]
+    channel.archived = extras.archived
+    if extras.ttl_minutes is not None:
+        feed.ttl(extras.ttl_minutes)  # RSS only; Atom has no polling hint
+        channel.period = update_period(extras.ttl_minutes)
 
     title = clean_text(spec.title)
     feed.title(title)
@@ -166,8 +259,9 @@ def _build(
     # lastBuildDate / <updated> come from the caller, never the clock; no channel pubDate.
     feed.updated(_utc(updated))
 
+    enclosures = {e.url: (e.type, e.length) for e in extras.enclosures}
     for record in records:
-        _add_entry(feed, record, full=spec.content != "summary")
+        _add_entry(feed, record, full=spec.content != "summary", enclosures=enclosures)
 
     if fmt == "rss":
         data = feed.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
@@ -183,14 +277,23 @@ def render_feed(
     *,
     feed_url: str,
     updated: datetime,
+    extras: FeedExtras | None = None,
 ) -> bytes:
-    """Render one feed file ("rss" or "atom"): the records in the order given, as UTF-8 XML."""
+    """Render one feed file ("rss", "atom" or "json"): the records in the order given."""
+    extras = extras or FeedExtras()
     where = SourceLocation(spec.path(fmt))
-    if fmt not in _MIME_TYPES:
-        known = ", ".join(_MIME_TYPES)
+    if fmt not in (*_MIME_TYPES, "json"):
+        known = ", ".join((*_MIME_TYPES, "json"))
         raise RenderError(f"unknown feed format {fmt!r}; use one of {known}", where, "format")
     try:
-        return _build(spec, fmt, records, feed_url, updated)
+        if fmt == "json":
+            from .jsonfeed import render_json_feed  # it imports this module
+
+            home = extras.home_page_url or spec.site_url
+            return render_json_feed(
+                spec, records, feed_url=feed_url, home_page_url=home, hubs=extras.hubs
+            )
+        return _build(spec, fmt, records, feed_url, updated, extras)
     # feedgen and lxml raise bare ValueErrors (missing field, bad character, naive date) that
     # name no feed; TypeError covers a value of the wrong type reaching lxml.
     except (ValueError, TypeError) as error:

@@ -137,7 +137,14 @@ def _topic_spec(
         image=options.image,
         content=options.content,
         previous_slugs=topic.previous_slugs if topic else (),
+        max_bytes=_max_bytes(config, topic),
+        archive=bool(topic and topic.archive),
     )
+
+
+def _max_bytes(config: Config, topic: TopicConfig | None) -> int | None:
+    mine = topic.max_bytes if topic is not None else None
+    return mine if mine is not None else config.defaults.max_bytes
 
 
 def site_spec(config: Config) -> FeedSpec:
@@ -156,6 +163,7 @@ def site_spec(config: Config) -> FeedSpec:
         formats=options.formats,
         image=options.image,
         content=options.content,
+        max_bytes=_max_bytes(config, None),
     )
 
 
@@ -235,14 +243,19 @@ def with_topic_names(record: Record, names: dict[str, str]) -> Record:
     return record if topics == record.topics else replace(record, topics=topics)
 
 
-def feed_entries(records: Sequence[Record], options: FeedOptions, now: datetime) -> list[Record]:
+def feed_entries(
+    records: Sequence[Record], options: FeedOptions, now: datetime, *, archive: bool = False
+) -> list[Record]:
     """A feed's entries, newest first: its records (related links kept, or dropped with
-    ``related: none``) and, with ``related: entries``, their related items as well."""
+    ``related: none``) and, with ``related: entries``, their related items as well.
+
+    With ``archive`` every entry is kept, not only the newest ``limit``: ``build`` splits
+    them into the current feed and its archive documents."""
     if options.related == "none":
         records = [replace(r, related=()) if r.related else r for r in records]
     elif options.related == "entries":
         records = [*records, *related_entries(records, options.filters, now)]
-    return newest(records, options.limit)
+    return sort_newest_first(records) if archive else newest(records, options.limit)
 
 
 def topic_slugs(config: Config, names: Iterable[str]) -> dict[str, str]:
@@ -264,9 +277,15 @@ def topic_slugs(config: Config, names: Iterable[str]) -> dict[str, str]:
 
 
 def plan_feeds(
-    config: Config, published: Sequence[Record], *, now: datetime | None = None
+    config: Config,
+    published: Sequence[Record],
+    *,
+    now: datetime | None = None,
+    archives: bool = False,
 ) -> list[PlannedFeed]:
     """Every feed of the build: the site-wide feed first, then topics by slug.
+
+    With ``archives``, topics with ``archive: true`` get every entry (see ``feed_entries``).
 
     ``now`` anchors ``max_age_days`` and hides related items dated later; without it the
     newest record's date stands in.
@@ -291,6 +310,8 @@ def plan_feeds(
         topic = configured.get(name)
         options = feed_options(config, topic)
         spec = _topic_spec(config, name, slugs[name], topic, options)
-        entries = named(feed_entries(members[name], options, moment))
-        planned.append(PlannedFeed(spec, entries, feed_date(entries)))
+        entries = named(
+            feed_entries(members[name], options, moment, archive=archives and spec.archive)
+        )
+        planned.append(PlannedFeed(spec, entries, feed_date(entries[: spec.limit])))
     return planned

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import ConfigError, UsageError
+from .model import FILE_NAMES, Config
 
 KINDS = ("nginx", "apache", "caddy")
 
@@ -218,3 +219,17 @@ def serve_config(
     text, pairs = _checked(kind, root, max_age, redirects)
     render = {"nginx": _nginx, "apache": _apache, "caddy": _caddy}[kind]
     return "\n".join(render(text, max_age, pairs)) + "\n"
+
+
+def topic_redirects(config: Config) -> list[tuple[str, str]]:
+    """(old, new) paths of renamed topics (``previous_slugs``): every feed file and the
+    subscribe page, sorted by old path."""
+    from .filtering import feed_options
+
+    pairs = []
+    for topic in config.topics:
+        names = [FILE_NAMES[f] for f in feed_options(config, topic).formats]
+        for old in topic.previous_slugs:
+            pairs += [(f"{old}/{name}", f"{topic.slug}/{name}") for name in names]
+            pairs.append((f"{old}/", f"{topic.slug}/"))
+    return sorted(pairs)

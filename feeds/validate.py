@@ -21,6 +21,7 @@ from .frontmatter import RawRecord, kind_of
 from .model import Image, Provider, Record, RelatedItem, SourceLocation
 from .sanitize import clean_text, render_markdown, sanitize_html
 from .slugs import topic_key
+from .video import Video, video_of
 
 MAX_TOPICS = 100
 """More topic names than this on one record is a data error, not a taxonomy."""
@@ -97,7 +98,14 @@ def _record(raw: RawRecord, light: bool) -> Record:
         type=_text(data.get("type"), "type"),
         quality=_number(data.get("quality"), "quality"),
         heat=_number(data.get("heat"), "heat"),
+        video=_video(data.get("featuredContent"), url),
     )
+
+
+def _video(featured: Any, url: str) -> Video | None:
+    """The YouTube or Vimeo player a record features (its embed, else its own URL); any
+    other ``featuredContent`` is ignored: it never reaches a feed as markup."""
+    return video_of(featured if isinstance(featured, str) else None, url)
 
 
 def _text(value: Any, field: str) -> str | None:

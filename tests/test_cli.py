@@ -52,7 +52,7 @@ def test_verbose_prints_one_summary_line(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert result.stdout.splitlines() == [
         "feeds: 1 records read: 1 published, 0 unpublished, 0 scheduled, 0 duplicates, "
-        "0 rejected; 4 feed files: 4 written, 0 unchanged"
+        "0 rejected; 6 feed files: 6 written, 0 unchanged"
     ]
 
 
@@ -142,8 +142,7 @@ def test_report_holds_counts_rejections_and_feeds(tmp_path: Path) -> None:
     assert (rejection["line"], rejection["field"]) == (2, "publishedDateTime")
     feeds = {(f["topic"], f["format"]): f for f in data["feeds"]}
     assert sorted(feeds, key=str) == sorted(
-        [(None, "rss"), (None, "atom"), ("AI", "rss"), ("AI", "atom")]
-        + [("Space", "rss"), ("Space", "atom")],
+        [(topic, fmt) for topic in (None, "AI", "Space") for fmt in ("rss", "atom", "json")],
         key=str,
     )
     assert feeds[("AI", "atom")] == {
@@ -157,6 +156,9 @@ def test_report_holds_counts_rejections_and_feeds(tmp_path: Path) -> None:
         "held_back": False,
     }
     assert feeds[(None, "rss")]["path"] == "rss.xml"
+    assert feeds[("AI", "json")]["path"] == "ai/feed.json"
+    assert feeds[("AI", "json")]["url"] == "https://feeds.example.org/ai/feed.json"
+    assert feeds[("AI", "json")]["entries"] == 2
 
 
 def test_second_run_rewrites_nothing(tmp_path: Path) -> None:

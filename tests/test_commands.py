@@ -72,7 +72,7 @@ def test_check_clean_is_quiet_and_writes_nothing(
     assert not (home / "public").exists()
     assert not (home / "config" / ".feeds-cache").exists()
     code, out, err = run("check", "--now", NOW, "-v", capsys=capsys)
-    assert (code, out, err) == (0, "", "feeds check: 4 records, 8 feed files, 0 problems\n")
+    assert (code, out, err) == (0, "", "feeds check: 4 records, 12 feed files, 0 problems\n")
 
 
 def test_check_lists_every_problem(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -91,7 +91,7 @@ def test_check_lists_every_problem(home: Path, capsys: pytest.CaptureFixture[str
         "use ISO 8601 such as 2024-05-01T09:30:00Z",
         "records/bad2.md:2: title: is blank; give the record a title",
     ]
-    assert err == "feeds check: 6 records, 8 feed files, 2 problems\n"
+    assert err == "feeds check: 6 records, 12 feed files, 2 problems\n"
 
 
 def test_check_config_error_exits_2(home: Path) -> None:
@@ -132,6 +132,7 @@ def test_topics_json(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
         "feeds": [
             "https://feeds.example.org/power-apps/rss.xml",
             "https://feeds.example.org/power-apps/atom.xml",
+            "https://feeds.example.org/power-apps/feed.json",
         ],
         "similar": ["PowerApps"],
     }

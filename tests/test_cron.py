@@ -161,7 +161,7 @@ def test_feeds_that_would_shrink_too_far_are_held_back(tmp_path: Path) -> None:
     result = run_feeds("build", "--config", config, "--now", NOW, "--report", report, cwd=tmp_path)
     assert result.returncode == 5
     lines = result.stderr.splitlines()
-    assert len(lines) == 10  # every feed shrank
+    assert len(lines) == 15  # every feed shrank: RSS, Atom and JSON Feed of 5 feeds
     assert (
         "rss.xml: kept the previous feed (40 entries); this run would leave 5 (fewer than "
         "shrink_threshold 0.5 of them); check the sources, or run with --force to publish it"
@@ -197,6 +197,7 @@ def test_one_topic_losing_most_entries_is_held_alone(tmp_path: Path) -> None:
     assert result.returncode == 5
     assert sorted(line.split(":")[0] for line in result.stderr.splitlines()) == [
         "t0/atom.xml",
+        "t0/feed.json",
         "t0/rss.xml",
     ]
     after = xml_files(tmp_path / "public")

@@ -8,6 +8,7 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -305,3 +306,53 @@ def test_an_unwritable_cache_is_a_warning(
     found, cache = lookup(blocker, [url], session)
     assert found[url] == Enclosure(url, "image/jpeg", 1234)
     assert any("cannot save the enclosure cache" in w for w in cache.warnings)
+
+
+# --- wired into `feeds build` (images: enclosure) -------------------------------------
+
+
+def test_build_adds_rss_enclosures_asked_once(
+    tmp_path: Path, server: _Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import feedparser
+
+    from feeds import build
+    from feeds.config import read_config
+    from tests.helpers import write_config, write_record
+
+    monkeypatch.setattr(build, "ALLOW_PRIVATE_IMAGES", True)  # the images are on 127.0.0.1
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    for n, image in enumerate(["/a.jpg", "/missing.jpg"]):
+        write_record(
+            tmp_path / "records",
+            f"s{n}.md",
+            f"title: Story {n}\npublishedDateTime: 2026-09-0{n + 1}T10:00:00Z\n"
+            f"webUrl: https://news.example.com/{n}\nimages: [{{url: '{server.url(image)}'}}]\n",
+        )
+    path = write_config(
+        tmp_path,
+        "site: {title: T, url: 'https://feeds.example.org/'}\nsources: [../records]\n"
+        "output: ../public\nimages: enclosure\n",
+    )
+    now = datetime(2026, 10, 1, tzinfo=UTC)
+    report = build.build(read_config(path), now=now)
+    assert report.warnings == ()
+    data = (tmp_path / "public" / "rss.xml").read_bytes()
+    parsed = feedparser.parse(data)
+    assert not parsed.bozo
+    missing, found = parsed.entries  # newest first: Story 1 has the missing image
+    assert missing.enclosures == []  # 404: Media RSS only
+    (enclosure,) = found.enclosures
+    assert (enclosure.href, enclosure.type, enclosure.length) == (
+        server.url("/a.jpg"),
+        "image/jpeg",
+        "1234",
+    )
+    assert b"<media:content" in data
+    atom = (tmp_path / "public" / "atom.xml").read_bytes()
+    assert b"enclosure" not in atom  # RSS only: Atom keeps Media RSS
+    assert server.total == 2
+    (tmp_path / "public" / "rss.xml").unlink()
+    build.build(read_config(path), now=now)  # a full run again: the answers are cached
+    assert server.total == 2 and server.gets == 0
+    assert (tmp_path / "public" / "rss.xml").read_bytes() == data

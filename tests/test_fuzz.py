@@ -139,6 +139,10 @@ def test_any_folder_of_files_builds_safely(files: tuple[Item, ...]) -> None:
 
         for feed in report.feeds:
             data = (config.output / feed.path).read_bytes()
+            assert b"SECRET-BLOB" not in data
+            if feed.format == "json":
+                assert len(json.loads(data)["items"]) == feed.entries
+                continue
             etree.fromstring(data)  # strict XML
             parsed = feedparser.parse(data)
             assert not parsed.bozo, (feed.path, parsed.get("bozo_exception"))

@@ -192,7 +192,11 @@ def test_options_reach_the_feed_spec() -> None:
     )
     planned = plan_feeds(cfg, [rec("a", "Portals"), rec("b", "Portals", days=1)])
     site, portals, power = planned
-    assert (site.spec.limit, site.spec.language, site.spec.formats) == (7, "fr", ("rss", "atom"))
+    assert (site.spec.limit, site.spec.language, site.spec.formats) == (
+        7,
+        "fr",
+        ("rss", "atom", "json"),
+    )
     assert (power.spec.title, power.spec.image, power.spec.formats) == (
         "Daily: PA",
         "https://x.org/i.png",

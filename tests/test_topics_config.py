@@ -78,15 +78,15 @@ BAD = [
         id="content-bad",
     ),
     pytest.param(
-        SITE + "topics:\n  - name: AI\n    formats: [rss, json]\n",
-        "config/feeds.yaml:6: topics[0].formats[1]: must be rss or atom (found 'json'); "
-        "write rss or atom",
+        SITE + "topics:\n  - name: AI\n    formats: [rss, jsonfeed]\n",
+        "config/feeds.yaml:6: topics[0].formats[1]: must be rss, atom or json (found "
+        "'jsonfeed'); did you mean 'json'?",
         id="format-unknown",
     ),
     pytest.param(
         SITE + "topics:\n  - name: AI\n    formats: []\n",
-        "config/feeds.yaml:6: topics[0].formats: must be rss, atom or a list of them "
-        "(found an empty list); write rss, atom or [rss, atom]",
+        "config/feeds.yaml:6: topics[0].formats: must be rss, atom, json or a list of them "
+        "(found an empty list); write rss, atom, json or a list such as [rss, json]",
         id="formats-empty",
     ),
     pytest.param(
@@ -123,7 +123,7 @@ BAD = [
     pytest.param(
         SITE + "defaults:\n  parent: AI\n",
         "config/feeds.yaml:5: defaults.parent: unknown key; allowed: limit, image, language, "
-        "formats, related, content, include_children, min_quality, min_heat, types, "
+        "formats, related, content, include_children, max_bytes, min_quality, min_heat, types, "
         "categories, providers, exclude_providers, max_age_days, exclude_topics",
         id="parent-in-defaults",
     ),

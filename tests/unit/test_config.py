@@ -29,7 +29,7 @@ BAD = [
         SITE + "colour: red\n",
         "config/feeds.yaml:4: colour: unknown key; "
         "allowed: site, sources, output, limit, discover, max_file_size, cache, lock_timeout, "
-        "shrink_threshold, topics, topic_files, defaults",
+        "shrink_threshold, topics, topic_files, websub, refresh_minutes, images, defaults",
         id="unknown-key-no-close-match",
     ),
     pytest.param(

@@ -365,8 +365,8 @@ def test_empty_feed(fmt: str) -> None:
 
 
 def test_unknown_format() -> None:
-    with pytest.raises(RenderError, match=r"^ai/json\.xml: format: unknown feed format 'json'"):
-        render("json")
+    with pytest.raises(RenderError, match=r"^ai/mrss\.xml: format: unknown feed format 'mrss'"):
+        render("mrss")
 
 
 def test_naive_dates_are_a_render_error() -> None:
