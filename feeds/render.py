@@ -245,7 +245,9 @@ def _build(
     feed.id(clean_text(feed_url))
     # The RSS channel <link> is the *last* link added: self first, the web page second.
     feed.link(href=clean_text(feed_url), rel="self", type=_MIME_TYPES[fmt])
-    feed.link(href=clean_text(spec.site_url), rel="alternate")
+    # The web page of this feed: the topic's subscribe page, or the site's.
+    home = clean_text(extras.home_page_url or spec.site_url)
+    feed.link(href=home, rel="alternate")
     # RSS requires a description; Atom calls it subtitle.
     feed.description(clean_text(spec.description) or title)
     if spec.language:
@@ -254,7 +256,7 @@ def _build(
     feed.generator(GENERATOR)
     if spec.image:
         # RSS <image> needs the channel's title and link beside the URL; Atom has <logo>.
-        feed.image(url=clean_text(spec.image), title=title, link=clean_text(spec.site_url))
+        feed.image(url=clean_text(spec.image), title=title, link=home)
         feed.logo(clean_text(spec.image))
     # lastBuildDate / <updated> come from the caller, never the clock; no channel pubDate.
     feed.updated(_utc(updated))

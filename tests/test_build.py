@@ -163,7 +163,8 @@ def test_topic_image_becomes_rss_image_and_atom_logo(tmp_path: Path) -> None:
     assert run_feeds("build", "--config", cfg, "--now", NOW).returncode == 0
     rss = etree.fromstring((tmp_path / "public" / "ai" / "rss.xml").read_bytes())
     assert rss.findtext("channel/image/url") == "https://img.example/ai.png"
-    assert rss.findtext("channel/image/link") == "https://feeds.example.org/"
+    assert rss.findtext("channel/image/link") == "https://feeds.example.org/ai/"
+    assert rss.findtext("channel/link") == "https://feeds.example.org/ai/"  # its page
     atom = feedparser.parse((tmp_path / "public" / "ai" / "atom.xml").read_bytes())
     assert atom.feed.logo == "https://img.example/ai.png"
 

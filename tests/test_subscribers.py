@@ -235,8 +235,8 @@ def test_hubs_are_advertised_in_every_format(tmp_path: Path, hub: Hub) -> None:
     rss = etree.fromstring((out / "ai" / "rss.xml").read_bytes())
     assert rss.xpath("channel/a:link[@rel='hub']/@href", namespaces=ns) == [hub.url]
     # The channel <link> is still the web page, not the hub.
-    assert rss.findtext("channel/link") == BASE
-    assert feedparser.parse((out / "ai" / "rss.xml").read_bytes()).feed.link == BASE
+    assert rss.findtext("channel/link") == BASE + "ai/"  # the topic page, not a hub
+    assert feedparser.parse((out / "ai" / "rss.xml").read_bytes()).feed.link == BASE + "ai/"
     doc = json.loads((out / "ai" / "feed.json").read_bytes())
     assert doc["hubs"] == [{"type": "WebSub", "url": hub.url}]
 
