@@ -223,19 +223,38 @@ def load_remote(config: Config) -> Loaded:
     return Loaded(tuple(records), tuple(rejected), read, tuple(warnings), failed)
 
 
-def complete(config: Config, planned: Sequence[PlannedFeed]) -> list[PlannedFeed]:
+def complete(
+    config: Config, planned: Sequence[PlannedFeed], listed: Sequence[SourceFile] = ()
+) -> list[PlannedFeed]:
     """The planned feeds with their entries' excerpts and bodies rendered.
 
     Records were read light (selection needs no HTML); only those that reach a feed are
-    read again in full: a few thousand at most, however large the site. An entry whose
+    read again in full, a few thousand at most however large the site, and those of
+    unchanged files come from the cache's table of complete records. An entry whose
     file changed in between keeps its light form (it is rebuilt in full next run).
     """
-    wanted = {r.source.path for feed in planned for r in feed.entries}
+    stats = {f.display: f for f in listed}
+    wanted = sorted({r.source.path for feed in planned for r in feed.entries}, key=lambda d: (d, 0))
+    files = [stats.get(d) or SourceFile(d, d) for d in wanted if d in stats or Path(d).is_file()]
+    cache = (
+        ParseCache(config.cache, f"max_file_size={config.max_file_size}", full=True)
+        if config.cache is not None
+        else None
+    )
+    try:
+        cached = cache.lookup(files) if cache is not None else {}
+        missing = [f for f in files if f.display not in cached]
+        fresh = {f.display: load_file(f, config.max_file_size) for f in missing}
+        if cache is not None:
+            cache.store((f, fresh[f.display]) for f in missing)
+            cache.forget_others(stats or wanted)
+    finally:
+        if cache is not None:
+            cache.close()
     full: dict[tuple[str, int | None], Record] = {}
-    for display in sorted(wanted):
-        if Path(display).is_file():
-            for record in load_file(SourceFile(display, display), config.max_file_size)[0]:
-                full[(record.source.path, record.source.line)] = record
+    for entry in (*cached.values(), *fresh.values()):
+        for record in entry[0]:
+            full[(record.source.path, record.source.line)] = record
 
     def completed(record: Record) -> Record:
         whole = full.get((record.source.path, record.source.line))
@@ -424,7 +443,8 @@ def build(
         return last
     loaded = load_records(config, progress, listed)
     classified = classify(loaded.records, now)
-    planned = complete(config, plan_feeds(config, classified.published, now=now, archives=True))
+    plan = plan_feeds(config, classified.published, now=now, archives=True)
+    planned = complete(config, plan, listed[0])
     sealed, warnings = read_sealed(config, planned)
     extras, found = learn_enclosures(config, planned)
     rendered = render_all(config, planned, sealed=sealed, extras=extras)

@@ -35,7 +35,10 @@ Entry = tuple[list[Record], list[Rejection], int]
 class ParseCache:
     """Validated records of unchanged files, looked up by path, size and mtime."""
 
-    def __init__(self, folder: Path, settings: str) -> None:
+    def __init__(self, folder: Path, settings: str, *, full: bool = False) -> None:
+        # Two tables: light records of every file ("files"), and complete records of the
+        # files whose stories reached a feed ("full"), so build.complete reads few files.
+        self.table = "full" if full else "files"
         self.warnings: list[str] = []
         self.path = folder / FILE_NAME
         self.key = f"{FORMAT} {__version__} {settings}"
@@ -43,7 +46,7 @@ class ParseCache:
         self._known: dict[str, tuple[int, int]] = {}
         if self._db is not None:
             with self._guard("read"):
-                rows = self._db.execute("SELECT path, size, mtime_ns FROM files")
+                rows = self._db.execute(f"SELECT path, size, mtime_ns FROM {self.table}")
                 self._known = {path: (size, mtime) for path, size, mtime in rows}
 
     def _open(self, folder: Path) -> sqlite3.Connection | None:
@@ -53,14 +56,16 @@ class ParseCache:
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-            db.execute(
-                "CREATE TABLE IF NOT EXISTS files (path TEXT PRIMARY KEY, size INTEGER, "
-                "mtime_ns INTEGER, data BLOB)"
-            )
+            for table in ("files", "full"):
+                db.execute(
+                    f"CREATE TABLE IF NOT EXISTS {table} (path TEXT PRIMARY KEY, size INTEGER, "
+                    "mtime_ns INTEGER, data BLOB)"
+                )
             row = db.execute("SELECT value FROM meta WHERE key = 'key'").fetchone()
             if row is None or row[0] != self.key:
                 # Another version or other settings: nothing in it can be trusted.
                 db.execute("DELETE FROM files")
+                db.execute("DELETE FROM full")
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('key', ?)", (self.key,))
             return db
         except (sqlite3.Error, OSError) as error:
@@ -86,7 +91,7 @@ class ParseCache:
         """Empty the cache so this run refills it; delete the file if even that fails."""
         try:
             if self._db is not None:
-                self._db.execute("DELETE FROM files")
+                self._db.execute(f"DELETE FROM {self.table}")
                 return
         except sqlite3.Error:
             pass
@@ -105,7 +110,7 @@ class ParseCache:
         if self._db is None or not wanted:
             return found
         with self._guard("read"):
-            for path, data in self._db.execute("SELECT path, data FROM files"):
+            for path, data in self._db.execute(f"SELECT path, data FROM {self.table}"):
                 if path in wanted:
                     found[path] = decode_entry(data)
             return found
@@ -118,7 +123,7 @@ class ParseCache:
         rows = [(f.display, f.size, f.mtime_ns, encode_entry(e)) for f, e in items if f.size >= 0]
         with self._guard("write"):
             self._db.execute("BEGIN")
-            self._db.executemany("INSERT OR REPLACE INTO files VALUES (?, ?, ?, ?)", rows)
+            self._db.executemany(f"INSERT OR REPLACE INTO {self.table} VALUES (?, ?, ?, ?)", rows)
             self._db.execute("COMMIT")
 
     def forget_others(self, paths: Iterable[str]) -> None:
@@ -128,7 +133,9 @@ class ParseCache:
         gone = set(self._known) - set(paths)
         if gone:
             with self._guard("write"):
-                self._db.executemany("DELETE FROM files WHERE path = ?", [(p,) for p in gone])
+                self._db.executemany(
+                    f"DELETE FROM {self.table} WHERE path = ?", [(p,) for p in gone]
+                )
 
     def close(self) -> None:
         """Close the database (the cache stays on disk)."""
