@@ -30,6 +30,7 @@ from .guard import Candidate, HeldBack, held_back
 from .lock import output_lock
 from .model import (
     Config,
+    Defaults,
     Duplicate,
     FeedExtras,
     FeedResult,
@@ -37,6 +38,7 @@ from .model import (
     RecordCounts,
     Rejection,
     Report,
+    TopicConfig,
 )
 from .output import remove_stale_temps, write_if_changed
 from .redirects import APACHE_FILE, NGINX_FILE, apache_conf, nginx_conf, redirect_files
@@ -63,16 +65,18 @@ class Loaded:
     """Remote sources that failed with no cached copy to stand in: they gave nothing."""
 
 
-def _validated(raw: RawRecord, light: bool = False) -> Record | RecordError:
+def _validated(raw: RawRecord, light: bool = False, related: bool = True) -> Record | RecordError:
     from .validate import validate_record
 
     try:
-        return validate_record(raw, light=light)
+        return validate_record(raw, light=light, related=related)
     except RecordError as error:
         return error
 
 
-def load_file(source: SourceFile, max_size: int, light: bool = False) -> Entry:
+def load_file(
+    source: SourceFile, max_size: int, light: bool = False, related: bool = True
+) -> Entry:
     """Read and validate one file: its good records, its rejections and how many it held.
 
     ``light`` records lack their rendered excerpt and body until ``complete`` adds them.
@@ -83,7 +87,7 @@ def load_file(source: SourceFile, max_size: int, light: bool = False) -> Entry:
     records: list[Record] = []
     rejected = [e.to_rejection() for e in errors]
     for raw in raws:
-        result = _validated(raw, light)
+        result = _validated(raw, light, related)
         if isinstance(result, Record):
             records.append(result)
         else:
@@ -96,8 +100,8 @@ PARALLEL_FROM = 2000
 _CHUNK = 256
 
 
-def _load_chunk(chunk: Sequence[SourceFile], max_size: int) -> list[Entry]:
-    return [load_file(source, max_size, light=True) for source in chunk]
+def _load_chunk(chunk: Sequence[SourceFile], max_size: int, related: bool) -> list[Entry]:
+    return [load_file(source, max_size, light=True, related=related) for source in chunk]
 
 
 def _chunks(files: Sequence[SourceFile]) -> list[Sequence[SourceFile]]:
@@ -105,7 +109,10 @@ def _chunks(files: Sequence[SourceFile]) -> list[Sequence[SourceFile]]:
 
 
 def read_files(
-    files: Sequence[SourceFile], max_size: int, progress: Progress | None = None
+    files: Sequence[SourceFile],
+    max_size: int,
+    progress: Progress | None = None,
+    related: bool = True,
 ) -> list[Entry]:
     """Read and validate files, one outcome per file in the given order.
 
@@ -124,10 +131,22 @@ def read_files(
         return outcomes
 
     if len(files) < PARALLEL_FROM or workers < 2:
-        return gather(_load_chunk(chunk, max_size) for chunk in chunks)
+        return gather(_load_chunk(chunk, max_size, related) for chunk in chunks)
     context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
     with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        return gather(pool.map(_load_chunk, chunks, [max_size] * len(chunks)))
+        count = len(chunks)
+        return gather(pool.map(_load_chunk, chunks, [max_size] * count, [related] * count))
+
+
+def needs_related(config: Config) -> bool:
+    """Whether selection needs records' related items: some feed uses ``related: entries``."""
+    options: list[Defaults | TopicConfig] = [config.defaults, *config.topics]
+    return any(o.related == "entries" for o in options)
+
+
+def cache_settings(config: Config) -> str:
+    """The settings cached records depend on: another value empties the whole cache."""
+    return f"max_file_size={config.max_file_size} related={needs_related(config)}"
 
 
 def load_records(
@@ -141,18 +160,15 @@ def load_records(
     the others are read, and the cache learns them.
     """
     files, warnings = listed or find_record_files(config.sources)
-    cache = (
-        ParseCache(config.cache, f"max_file_size={config.max_file_size}")
-        if config.cache is not None
-        else None
-    )
+    related = needs_related(config)
+    cache = ParseCache(config.cache, cache_settings(config)) if config.cache is not None else None
     try:
         cached = cache.lookup(files) if cache is not None else {}
         missing = [f for f in files if f.display not in cached]
         fresh = dict(
             zip(
                 (f.display for f in missing),
-                read_files(missing, config.max_file_size, progress),
+                read_files(missing, config.max_file_size, progress, related),
                 strict=True,
             )
         )
@@ -237,7 +253,7 @@ def complete(
     wanted = sorted({r.source.path for feed in planned for r in feed.entries}, key=lambda d: (d, 0))
     files = [stats.get(d) or SourceFile(d, d) for d in wanted if d in stats or Path(d).is_file()]
     cache = (
-        ParseCache(config.cache, f"max_file_size={config.max_file_size}", full=True)
+        ParseCache(config.cache, cache_settings(config), full=True)
         if config.cache is not None
         else None
     )

@@ -120,7 +120,9 @@ class ParseCache:
         """Store the outcome of files read in this run (keyed by display path)."""
         if self._db is None:
             return
-        rows = [(f.display, f.size, f.mtime_ns, encode_entry(e)) for f, e in items if f.size >= 0]
+        # A generator: sqlite takes rows one by one, so 100,000 encoded entries never sit
+        # in memory together.
+        rows = ((f.display, f.size, f.mtime_ns, encode_entry(e)) for f, e in items if f.size >= 0)
         with self._guard("write"):
             self._db.execute("BEGIN")
             self._db.executemany(f"INSERT OR REPLACE INTO {self.table} VALUES (?, ?, ?, ?)", rows)

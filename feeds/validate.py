@@ -53,21 +53,22 @@ def _found(value: object) -> str:
     return kind_of(value)
 
 
-def validate_record(raw: RawRecord, *, light: bool = False) -> Record:
+def validate_record(raw: RawRecord, *, light: bool = False, related: bool = True) -> Record:
     """Check and convert one record; raises RecordError naming the file, line and field.
 
     ``light`` checks every field the same way but leaves out the costly renderings (the
     sanitized excerpts and the Markdown body): selection needs none of them, and a build
-    completes only the records that reach a feed (``build.complete``).
+    completes only the records that reach a feed (``build.complete``). A light record
+    also leaves out its related items unless ``related`` (a feed uses ``related: entries``).
     """
     try:
-        return _record(raw, light)
+        return _record(raw, light, related)
     except _Invalid as problem:
         location = SourceLocation(raw.source.path, raw.line_of(problem.field))
         raise RecordError(problem.message, location, problem.field) from None
 
 
-def _record(raw: RawRecord, light: bool) -> Record:
+def _record(raw: RawRecord, light: bool, keep_related: bool = True) -> Record:
     data = raw.data
     title = _title(data.get("title"))
     published_at = _required_date(data, "publishedDateTime")
@@ -93,7 +94,7 @@ def _record(raw: RawRecord, light: bool) -> Record:
         is_published=_published(data.get("published", True)),
         provider=_provider(data.get("provider"), "provider"),
         images=_images(data.get("images")),
-        related=_related(data.get("related"), light),
+        related=_related(data.get("related"), light, keep_related),
         category=_text(data.get("category"), "category"),
         type=_text(data.get("type"), "type"),
         quality=_number(data.get("quality"), "quality"),
@@ -353,11 +354,13 @@ def _size(value: Any) -> int | None:
     return number if 0 < number < 100_000 else None
 
 
-def _related(value: Any, light: bool = False) -> tuple[RelatedItem, ...]:
+def _related(value: Any, light: bool = False, keep: bool = True) -> tuple[RelatedItem, ...]:
     if value is None:
         return ()
     if not isinstance(value, list):
         raise _Invalid("related", f"must be a list of stories (found {kind_of(value)})")
+    if light and not keep:
+        return ()  # checked; selection needs related items only for `related: entries`
     items: list[RelatedItem] = []
     seen: set[str] = set()
     for item in value:
