@@ -42,6 +42,7 @@ from .model import (
 )
 from .output import remove_stale_temps, write_if_changed
 from .redirects import APACHE_FILE, NGINX_FILE, apache_conf, nginx_conf, redirect_files
+from .rendermemo import RenderMemo
 from .selection import EPOCH, Classified, PlannedFeed, classify, plan_feeds
 from .sources import SourceFile, find_record_files
 
@@ -463,7 +464,8 @@ def build(
     planned = complete(config, plan, listed[0])
     sealed, warnings = read_sealed(config, planned)
     extras, found = learn_enclosures(config, planned)
-    rendered = render_all(config, planned, sealed=sealed, extras=extras)
+    memo = RenderMemo.load(config.output, config.cache) if not force else None
+    rendered = render_all(config, planned, sealed=sealed, extras=extras, memo=memo)
     updated = max((p.updated for p in planned), default=EPOCH)
     side = [
         *rendered.files,
@@ -492,6 +494,8 @@ def build(
     due = min((r.published_at for r in classified.scheduled), default=None)
     # Ping warnings are this run's alone: a no-change rerun pings nothing and must not
     # repeat them (runstate repeats the remembered report).
+    if memo is not None:
+        memo.save(results)
     runstate.remember(config, key, now, due, report)
     pinged = notify_hubs(config, results)
     return replace(report, warnings=report.warnings + tuple(pinged)) if pinged else report

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from .archive import ArchivePlan, PageKey, archive_links, archive_path, dump_sealed, plan_archive
 from .model import Config, FeedExtras, FeedSpec, Record
+from .rendermemo import RenderMemo, signature
 from .selection import PlannedFeed, feed_date
 from .sizing import fit
 
@@ -88,6 +89,7 @@ def render_all(
     *,
     sealed: Mapping[str, Sequence[PageKey]] | None = None,
     extras: FeedExtras | None = None,
+    memo: RenderMemo | None = None,
 ) -> Rendered:
     """Render every feed file of the build; raises RenderError before anything is written.
 
@@ -118,7 +120,7 @@ def render_all(
                 else {}
             )
             options = _extras(config, spec, links=tuple(links.items()), enclosures=enclosures)
-            rendered = _sized(feed, fmt, entries, spec.feed_url(fmt, base), options)
+            rendered = _sized(feed, fmt, entries, spec.feed_url(fmt, base), options, memo)
             feeds.append(rendered)
             if rendered.entries < rendered.wanted:
                 warnings.append(_trimmed(rendered))
@@ -134,12 +136,27 @@ def render_all(
 
 
 def _sized(
-    feed: PlannedFeed, fmt: str, entries: Sequence[Record], url: str, extras: FeedExtras
+    feed: PlannedFeed,
+    fmt: str,
+    entries: Sequence[Record],
+    url: str,
+    extras: FeedExtras,
+    memo: RenderMemo | None = None,
 ) -> RenderedFeed:
-    """One subscription feed file, its oldest entries left out when over ``max_bytes``."""
+    """One subscription feed file, its oldest entries left out when over ``max_bytes``;
+    read back from disk when ``memo`` knows it was made from exactly these inputs."""
     from .render import render_feed
 
     spec = feed.spec
+    path = spec.path(fmt)
+    sig = ""
+    if memo is not None:
+        sig = signature(spec, fmt, url, feed.updated.isoformat(), extras, entries)
+        reused = memo.reuse(path, sig)
+        if reused is not None:
+            data, kept = reused
+            memo.rendered(path, sig, kept)
+            return RenderedFeed(feed, fmt, path, url, data, kept, len(entries))
 
     def draw(chosen: Sequence[Record]) -> bytes:
         return render_feed(spec, fmt, chosen, feed_url=url, updated=feed.updated, extras=extras)
@@ -148,7 +165,8 @@ def _sized(
         data, dropped = draw(entries), 0
     else:
         data, dropped = fit(entries, draw, spec.max_bytes)
-    path = spec.path(fmt)
+    if memo is not None:
+        memo.rendered(path, sig, len(entries) - dropped)
     return RenderedFeed(feed, fmt, path, url, data, len(entries) - dropped, len(entries))
 
 

@@ -153,3 +153,33 @@ def test_parallel_and_fast_yaml_paths_equal_the_plain_path(
     plain = build_module.read_files(files, 1 << 20)
     assert parallel == serial == plain
     assert len(serial) == 120 and all(entry[0] for entry in serial)
+
+
+def test_reused_feeds_equal_rendered_ones_and_edited_files_are_rendered_again(
+    tmp_path: Path,
+) -> None:
+    config = corpus(tmp_path, 60)
+    out = tmp_path / "public"
+    cache = tmp_path / "config" / ".feeds-cache"
+    assert run_feeds("build", "--config", config, "--now", NOW).returncode == 0
+    assert (cache / "rendered.json").exists()
+    # One record changes: feeds that do not hold it are read back, not rendered; the
+    # result must equal a cold build all the same.
+    edited = tmp_path / "records" / "1" / "r0008.md"
+    edited.write_text(edited.read_text().replace("Story 8", "Story eight"))
+    assert run_feeds("build", "--config", config, "--now", NOW).returncode == 0
+    assert feeds_of(out) == cold(config, tmp_path, "cold")
+    # A feed file edited by hand is not "the file the last run left": it is rendered
+    # again even though no input changed (and the no-change shortcut notices it too).
+    target = out / "t2" / "atom.xml"
+    good = target.read_bytes()
+    target.write_bytes(good.replace(b"</feed>", b"<!-- tampered --></feed>"))
+    (cache / "last-run.json").unlink()
+    assert run_feeds("build", "--config", config, "--now", NOW).returncode == 0
+    assert target.read_bytes() == good
+    # A damaged memo is ignored.
+    (cache / "rendered.json").write_text("{not json", encoding="utf-8")
+    (cache / "last-run.json").unlink()
+    result = run_feeds("build", "--config", config, "--now", NOW, "-v")
+    assert result.returncode == 0 and " 0 written" in result.stdout
+    assert feeds_of(out) == cold(config, tmp_path, "cold2")

@@ -1,0 +1,98 @@
+"""Render only what changed: a feed whose spec, options and entries are exactly those of
+the last run, and whose file is still the one that run left, is read back instead of
+rendered again. I/O: ``<cache>/rendered.json`` and the feed files.
+
+The signature covers everything a feed file is made from (the code version, the feed's
+spec, format, URL, date, options and the full entries), so a reused file is byte for byte
+what rendering would give.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from .errors import OutputError
+from .model import FeedExtras, FeedResult, FeedSpec, Record
+from .output import write_atomic
+
+FILE_NAME = "rendered.json"
+
+
+def signature(
+    spec: FeedSpec,
+    fmt: str,
+    url: str,
+    updated: str,
+    extras: FeedExtras,
+    entries: Sequence[Record],
+) -> str:
+    """A digest of every input of one feed file."""
+    digest = hashlib.sha256(
+        f"{__version__}\n{spec!r}\n{fmt}\n{url}\n{updated}\n{extras!r}\n".encode()
+    )
+    for record in entries:
+        digest.update(repr(record).encode("utf-8", "surrogatepass"))
+    return digest.hexdigest()
+
+
+@dataclass
+class RenderMemo:
+    """What the last run rendered: path → (signature, entries kept, size, mtime_ns)."""
+
+    output: Path
+    cache: Path | None
+    known: dict[str, list[object]] = field(default_factory=dict)
+    fresh: dict[str, tuple[str, int]] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, output: Path, cache: Path | None) -> RenderMemo:
+        """The memo of the last run; empty without a cache or when it cannot be read."""
+        memo = cls(output, cache)
+        if cache is not None:
+            with contextlib.suppress(OSError, ValueError, TypeError):
+                data = json.loads((cache / FILE_NAME).read_bytes())
+                if isinstance(data, dict) and data.get("version") == __version__:
+                    memo.known = dict(data["feeds"])
+        return memo
+
+    def reuse(self, path: str, sig: str) -> tuple[bytes, int] | None:
+        """The file's bytes and entry count when it was made from exactly these inputs."""
+        self.fresh[path] = (sig, -1)
+        entry = self.known.get(path)
+        if not isinstance(entry, list) or len(entry) != 4 or entry[0] != sig:
+            return None
+        try:
+            stat = (self.output / path).stat()
+            if [stat.st_size, stat.st_mtime_ns] != entry[2:]:
+                return None  # edited or replaced since: render it again
+            data = (self.output / path).read_bytes()
+        except OSError:
+            return None
+        kept = entry[1]
+        return (data, kept) if isinstance(kept, int) else None
+
+    def rendered(self, path: str, sig: str, kept: int) -> None:
+        """Note a file rendered (or reused) in this run with its entry count."""
+        self.fresh[path] = (sig, kept)
+
+    def save(self, results: Iterable[FeedResult]) -> None:
+        """Remember the files this run left in place (not those held back)."""
+        if self.cache is None:
+            return
+        feeds: dict[str, list[object]] = {}
+        for result in results:
+            sig, kept = self.fresh.get(result.path, ("", -1))
+            if result.held_back or not sig or kept < 0:
+                continue
+            with contextlib.suppress(OSError):
+                stat = (self.output / result.path).stat()
+                feeds[result.path] = [sig, kept, stat.st_size, stat.st_mtime_ns]
+        text = json.dumps({"version": __version__, "feeds": feeds}, sort_keys=True)
+        with contextlib.suppress(OutputError):  # only the next run's speed depends on it
+            write_atomic(self.cache / FILE_NAME, text.encode("utf-8"))
