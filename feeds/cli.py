@@ -19,7 +19,6 @@ from typing import NoReturn, TextIO
 from dateutil.parser import isoparse
 
 from . import __version__
-from . import commands as publisher
 from .build import build
 from .config import read_config
 from .errors import EXIT_HELD_BACK, EXIT_OK, EXIT_REJECTED, FeedsError, UsageError
@@ -262,6 +261,8 @@ def run_build(args: argparse.Namespace) -> int:
 
 def run_check(args: argparse.Namespace) -> int:
     """``feeds check``: 0 clean, 1 with every problem on stdout (a config error is 2)."""
+    from . import commands as publisher  # loaded only for these commands
+
     result = publisher.check(read_config(Path(args.config)), parse_now(args.now))
     for problem in result.problems:
         print(problem)
@@ -276,6 +277,8 @@ def run_check(args: argparse.Namespace) -> int:
 
 def run_topics(args: argparse.Namespace) -> int:
     """``feeds topics``: a table (or JSON) of every topic on stdout."""
+    from . import commands as publisher  # loaded only for these commands
+
     rows = publisher.topics(read_config(Path(args.config)), parse_now(args.now))
     print(publisher.topics_json(rows) if args.format == "json" else publisher.topics_table(rows))
     return EXIT_OK
@@ -283,6 +286,8 @@ def run_topics(args: argparse.Namespace) -> int:
 
 def run_preview(args: argparse.Namespace) -> int:
     """``feeds preview TOPIC``: one line per entry the feed would hold."""
+    from . import commands as publisher  # loaded only for these commands
+
     feed = publisher.preview(read_config(Path(args.config)), args.topic, parse_now(args.now))
     for record in feed.entries[: args.n]:
         print(publisher.preview_line(record))
@@ -299,6 +304,8 @@ def run_init(args: argparse.Namespace) -> int:
         raise UsageError(
             f"init: records folder {folder} not found; pass the folder holding your records"
         )
+    from . import commands as publisher  # loaded only for these commands
+
     text = publisher.starter_config(folder, target)
     write_atomic(target.absolute(), text.encode("utf-8"))
     print(f"feeds init: wrote {target}; set site.title and site.url, then run 'feeds check'")
