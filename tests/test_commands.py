@@ -10,10 +10,9 @@ import pytest
 from feeds.cli import main
 from feeds.commands import loose_key, similar_names
 from feeds.config import read_config
-from tests.helpers import run_feeds, write_config, write_record
+from tests.helpers import SHARED, run_feeds, write_config, write_record
 
 NOW = "2026-10-01T00:00:00Z"
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 NEWS = SHARED / "corpus" / "powerapps" / "_news"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not present")
 

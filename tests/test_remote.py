@@ -17,12 +17,11 @@ from feeds import __version__
 from feeds.errors import ConfigError
 from feeds.remote import RemoteResult, RemoteSource, fetch, page_url_of, user_agent
 from feeds.validate import validate_record
+from tests.helpers import SHARED
 
 from .httpserver import FixtureServer, serve
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-if not SHARED.is_dir():
-    pytest.skip("../shared (the corpus) is absent", allow_module_level=True)
+pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not beside the project")
 NEWS = SHARED / "corpus" / "powerapps" / "api" / "news"
 
 PAGES = 18

@@ -25,12 +25,10 @@ from feeds.model import (
 )
 from feeds.render import render_feed
 from feeds.selection import PlannedFeed, assign_topics, classify, plan_feeds
-from tests.helpers import write_config
+from tests.helpers import CORPUS, SHARED, write_config
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 SITE = Site(title="Daily", url="https://news.example.com/")
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-CORPUS = SHARED / "corpus" / "powerapps"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not present")
 
 

@@ -10,12 +10,11 @@ import pytest
 from feeds.config import read_config
 from feeds.errors import ConfigError
 from feeds.model import Defaults, Filters, SourceLocation
-from tests.helpers import write_config
+from tests.helpers import SHARED, write_config
 
 SITE = "site:\n  title: Example\n  url: https://example.org/feeds\n"
 """Lines 1-3 of most cases: a valid site block."""
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
 TOPICS = SHARED / "corpus" / "powerapps" / "_data" / "topics"
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not present")
 

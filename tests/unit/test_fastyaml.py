@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from feeds.fastyaml import parse
+from tests.helpers import SHARED
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 CORPUS_FILES = sorted((SHARED / "corpus").rglob("*.md")) if SHARED.is_dir() else []
 
 

@@ -11,8 +11,8 @@ import yaml
 
 from feeds.sanitize import sanitize_html
 from feeds.video import Video, video_at, video_html, video_of
+from tests.helpers import SHARED
 
-SHARED = Path(__file__).resolve().parents[2].parent / "shared"
 CORPUS_NEWS = SHARED / "corpus" / "powerapps" / "_news"
 
 YT = "WJk-Y8LQlfE"
