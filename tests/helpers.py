@@ -5,7 +5,11 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
+
+from feeds.model import FeedSpec, Record, SourceLocation
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
@@ -51,3 +55,34 @@ def write_record(folder: Path, name: str, front_matter: str, body: str = "") -> 
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"---\n{front_matter.strip()}\n---\n{body}", encoding="utf-8")
     return path
+
+
+AI_SPEC = FeedSpec(
+    topic="AI",
+    slug="ai",
+    title="Example News: AI",
+    description="Latest AI stories from Example News",
+    site_url="https://news.example.org/",
+    language="en",
+    author="Example News",
+    limit=50,
+)
+"""A topic feed as selection would plan it, for renderer tests."""
+
+TRICKY_TITLE = 'Tom & Jerry\'s "big" <b>day</b> 🚀 שלום עולם مرحبا'
+"""Markup, quotes, an ampersand, emoji and right-to-left scripts in one title."""
+
+
+def make_record(
+    n: int, *, newest: datetime = datetime(2026, 3, 1, tzinfo=UTC), **changes: Any
+) -> Record:
+    """Record ``n``, published ``n`` days before ``newest``; ``changes`` override fields."""
+    values: dict[str, Any] = {
+        "source": SourceLocation(f"records/{n}.md", 1),
+        "title": f"Story {n}",
+        "url": f"https://news.example.org/story-{n}",
+        "canonical_url": f"https://origin.example.com/story-{n}",
+        "published_at": newest - timedelta(days=n),
+    }
+    values.update(changes)
+    return Record(**values)

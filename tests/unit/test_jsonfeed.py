@@ -9,33 +9,12 @@ from typing import Any
 import pytest
 
 from feeds.jsonfeed import EXTENSION, VERSION, plain_text, render_json_feed, rfc3339
-from feeds.model import FeedSpec, Image, Provider, Record, RelatedItem, SourceLocation
+from feeds.model import Image, Provider, Record, RelatedItem
+from tests.helpers import AI_SPEC as SPEC
+from tests.helpers import TRICKY_TITLE, make_record
 
-SPEC = FeedSpec(
-    topic="AI",
-    slug="ai",
-    title="Example News: AI",
-    description="Latest AI stories from Example News",
-    site_url="https://news.example.org/",
-    language="en",
-    author="Example News",
-    limit=50,
-)
 FEED_URL = "https://feeds.example.org/ai/feed.json"
 HOME = "https://feeds.example.org/ai/"
-TRICKY_TITLE = 'Tom & Jerry\'s "big" <b>day</b> 🚀 שלום עולם مرحبا'
-
-
-def make_record(n: int, **changes: Any) -> Record:
-    values: dict[str, Any] = {
-        "source": SourceLocation(f"records/{n}.md", 1),
-        "title": f"Story {n}",
-        "url": f"https://news.example.org/story-{n}",
-        "canonical_url": f"https://origin.example.com/story-{n}",
-        "published_at": datetime(2026, 3, 1, tzinfo=UTC) - timedelta(days=n),
-    }
-    values.update(changes)
-    return Record(**values)
 
 
 FULL = make_record(

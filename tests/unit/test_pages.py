@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from lxml import html
 
-from feeds.model import Image, Provider, Record, Site, SourceLocation
+from feeds.model import Image, Provider, Record, Site
 from feeds.pages import FeedLink, TopicPage, render_index_page, render_topic_page
+from tests.helpers import make_record
 
 BASE = "https://feeds.example.org/"
 SITE = Site(title="Example <News>", url=BASE, description="Stories & more", language="en-GB")
@@ -51,17 +52,11 @@ TOPICS = (
 
 
 def record(n: int, **changes: Any) -> Record:
-    values: dict[str, Any] = {
-        "source": SourceLocation(f"records/{n}.md", 1),
-        "title": f"Story {n}",
-        "url": f"https://news.example.org/story-{n}",
-        "canonical_url": f"https://origin.example.com/story-{n}",
-        "published_at": NEWEST - timedelta(days=n),
+    defaults: dict[str, Any] = {
         "excerpt": f"<p>Excerpt <b>{n}</b></p>",
         "provider": Provider("The Paper", "paper.example"),
     }
-    values.update(changes)
-    return Record(**values)
+    return make_record(n, newest=NEWEST, **{**defaults, **changes})
 
 
 RECORDS = (

@@ -10,8 +10,10 @@ import pytest
 from lxml import etree
 
 from feeds.errors import RenderError
-from feeds.model import FeedSpec, Image, Provider, Record, RelatedItem, SourceLocation
+from feeds.model import Image, Provider, Record, RelatedItem
 from feeds.render import GENERATOR, content_html, render_feed
+from tests.helpers import AI_SPEC as SPEC
+from tests.helpers import TRICKY_TITLE, make_record
 
 NS = {
     "atom": "http://www.w3.org/2005/Atom",
@@ -20,34 +22,10 @@ NS = {
     "content": "http://purl.org/rss/1.0/modules/content/",
 }
 UPDATED = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
-TRICKY_TITLE = 'Tom & Jerry\'s "big" <b>day</b> 🚀 שלום עולם مرحبا'
-
-SPEC = FeedSpec(
-    topic="AI",
-    slug="ai",
-    title="Example News: AI",
-    description="Latest AI stories from Example News",
-    site_url="https://news.example.org/",
-    language="en",
-    author="Example News",
-    limit=50,
-)
 
 
 def feed_url(fmt: str) -> str:
     return f"https://feeds.example.org/ai/{fmt}.xml"
-
-
-def make_record(n: int, **changes: Any) -> Record:
-    values: dict[str, Any] = {
-        "source": SourceLocation(f"records/{n}.md", 1),
-        "title": f"Story {n}",
-        "url": f"https://news.example.org/story-{n}",
-        "canonical_url": f"https://origin.example.com/story-{n}",
-        "published_at": datetime(2026, 3, 1, tzinfo=UTC) - timedelta(days=n),
-    }
-    values.update(changes)
-    return Record(**values)
 
 
 FULL = make_record(
