@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from .configcheck import Mark, TopicFile, validate_config
-from .errors import ConfigError
+from .errors import ConfigError, utf8_text
 from .keys import KEYS, Key
 from .model import (
     Config,
@@ -131,14 +131,7 @@ def _read_topic_file(path: Path) -> bytes:
 
 def _parse_yaml(raw: bytes, display: str) -> tuple[Any, dict[str, Mark]]:
     """YAML bytes → data and a ``Mark`` per key path; a one-line ConfigError on bad input."""
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = raw.count(b"\n", 0, exc.start) + 1
-        raise ConfigError(
-            f"not UTF-8 text (found byte 0x{raw[exc.start]:02x}); save the file as UTF-8",
-            SourceLocation(display, line),
-        ) from None
+    text = utf8_text(raw, display, ConfigError)
     loader = _Loader(text)
     try:
         return loader.load_marked(display)

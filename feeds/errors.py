@@ -91,3 +91,16 @@ class LockError(FeedsError):
     """Another run holds the output folder's lock and did not let go in time."""
 
     exit_code: ClassVar[int] = EXIT_LOCKED
+
+
+def utf8_text(data: bytes, display: str, error: type[FeedsError]) -> str:
+    """``data`` as text (a UTF-8 byte-order mark dropped), or ``error`` naming the line of
+    the first byte that is not UTF-8."""
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise error(
+            f"not UTF-8 text (found byte 0x{data[exc.start]:02x}); save the file as UTF-8",
+            SourceLocation(display, line),
+        ) from None

@@ -16,7 +16,7 @@ from typing import Any
 import yaml
 
 from . import fastyaml
-from .errors import RecordError
+from .errors import RecordError, utf8_text
 from .model import SourceLocation
 
 # libyaml builds the same objects several times faster; fall back when it is missing.
@@ -125,14 +125,7 @@ def _decode(data: bytes, display: str, max_size: int) -> str:
         raise RecordError("empty file; add a record or delete the file", where)
     if b"\0" in data:
         raise RecordError("binary file (contains NUL bytes); records are UTF-8 text", where)
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = data.count(b"\n", 0, error.start) + 1
-        raise RecordError(
-            f"not UTF-8 text (byte 0x{data[error.start]:02x}); save the file as UTF-8",
-            SourceLocation(display, line),
-        ) from None
+    text = utf8_text(data, display, RecordError)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     # YAML refuses control characters (DEL, C1, a stray ESC) that scraped text often
     # carries; feeds could not show them either, so they go before parsing.

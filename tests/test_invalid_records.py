@@ -58,7 +58,7 @@ EXPECTED: dict[str, list[str]] = {
         "no-front-matter.md:1: no front matter; start the file with a '---' line, "
         "the YAML fields, then '---'"
     ],
-    "not-utf8.md": ["not-utf8.md:2: not UTF-8 text (byte 0xe9); save the file as UTF-8"],
+    "not-utf8.md": ["not-utf8.md:2: not UTF-8 text (found byte 0xe9); save the file as UTF-8"],
     "provider-is-list.md": [
         "provider-is-list.md:6: provider: must be a mapping with name and domain (found a list)"
     ],
