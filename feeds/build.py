@@ -30,7 +30,6 @@ from .guard import Candidate, HeldBack, held_back
 from .lock import output_lock
 from .model import (
     Config,
-    Defaults,
     Duplicate,
     FeedExtras,
     FeedResult,
@@ -38,7 +37,6 @@ from .model import (
     RecordCounts,
     Rejection,
     Report,
-    TopicConfig,
 )
 from .output import remove_stale_temps, write_if_changed
 from .redirects import APACHE_FILE, NGINX_FILE, apache_conf, nginx_conf, redirect_files
@@ -139,15 +137,9 @@ def read_files(
         return gather(pool.map(_load_chunk, chunks, [max_size] * count, [related] * count))
 
 
-def needs_related(config: Config) -> bool:
-    """Whether selection needs records' related items: some feed uses ``related: entries``."""
-    options: list[Defaults | TopicConfig] = [config.defaults, *config.topics]
-    return any(o.related == "entries" for o in options)
-
-
 def cache_settings(config: Config) -> str:
     """The settings cached records depend on: another value empties the whole cache."""
-    return f"max_file_size={config.max_file_size} related={needs_related(config)}"
+    return f"max_file_size={config.max_file_size} related={config.related_entries}"
 
 
 def load_records(
@@ -161,7 +153,7 @@ def load_records(
     the others are read, and the cache learns them.
     """
     files, warnings = listed or find_record_files(config.sources)
-    related = needs_related(config)
+    related = config.related_entries
     cache = ParseCache(config.cache, cache_settings(config)) if config.cache is not None else None
     try:
         cached = cache.lookup(files) if cache is not None else {}

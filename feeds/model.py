@@ -247,6 +247,21 @@ class Config:
     images: str = "media"
     """"media": images as Media RSS only; "enclosure": also an RSS ``<enclosure>``."""
 
+    @property
+    def options(self) -> tuple[Defaults | TopicConfig, ...]:
+        """Every place feed options are set: the ``defaults`` block and each topic."""
+        return (self.defaults, *self.topics)
+
+    @property
+    def related_entries(self) -> bool:
+        """Whether some feed (or the defaults) uses ``related: entries``."""
+        return any(o.related == "entries" for o in self.options)
+
+    @property
+    def max_age(self) -> bool:
+        """Whether some feed (or the defaults) filters by ``max_age_days``."""
+        return any(o.filters.max_age_days is not None for o in self.options)
+
 
 @dataclass(frozen=True, slots=True)
 class FeedSpec:

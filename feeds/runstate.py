@@ -17,13 +17,11 @@ from . import __version__
 from .errors import OutputError
 from .model import (
     Config,
-    Defaults,
     Duplicate,
     FeedResult,
     RecordCounts,
     Rejection,
     Report,
-    TopicConfig,
 )
 from .output import write_atomic
 from .sources import SourceFile
@@ -43,8 +41,7 @@ def fingerprint(config: Config, files: Sequence[SourceFile]) -> str:
 def depends_on_clock(config: Config) -> bool:
     """Whether feeds change as time passes even when no file does: ``max_age_days`` drops
     entries and ``related: entries`` reveals related items as their dates pass."""
-    options: list[Defaults | TopicConfig] = [config.defaults, *config.topics]
-    return any(o.filters.max_age_days is not None or o.related == "entries" for o in options)
+    return config.max_age or config.related_entries
 
 
 def unchanged_report(config: Config, key: str, now: datetime) -> Report | None:
