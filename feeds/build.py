@@ -142,6 +142,32 @@ def cache_settings(config: Config) -> str:
     return f"max_file_size={config.max_file_size} related={config.related_entries}"
 
 
+def _through_cache(
+    config: Config,
+    files: Sequence[SourceFile],
+    read: Callable[[list[SourceFile]], list[Entry]],
+    *,
+    full: bool,
+    present: Sequence[str],
+) -> tuple[dict[str, Entry], list[str]]:
+    """Each file's outcome by display path: from the parse cache when the file is
+    unchanged, else from ``read`` (and then stored). Entries of files not ``present``
+    are dropped from the cache; its warnings come back with the outcomes."""
+    if config.cache is None:
+        return dict(zip((f.display for f in files), read(list(files)), strict=True)), []
+    cache = ParseCache(config.cache, cache_settings(config), full=full)
+    try:
+        outcomes = cache.lookup(files)
+        missing = [f for f in files if f.display not in outcomes]
+        fresh = dict(zip((f.display for f in missing), read(missing), strict=True))
+        cache.store((f, fresh[f.display]) for f in missing)
+        cache.forget_others(present)
+        outcomes.update(fresh)
+        return outcomes, cache.warnings
+    finally:
+        cache.close()
+
+
 def load_records(
     config: Config,
     progress: Progress | None = None,
@@ -154,29 +180,19 @@ def load_records(
     """
     files, warnings = listed or find_record_files(config.sources)
     related = config.related_entries
-    cache = ParseCache(config.cache, cache_settings(config)) if config.cache is not None else None
-    try:
-        cached = cache.lookup(files) if cache is not None else {}
-        missing = [f for f in files if f.display not in cached]
-        fresh = dict(
-            zip(
-                (f.display for f in missing),
-                read_files(missing, config.max_file_size, progress, related),
-                strict=True,
-            )
-        )
-        if cache is not None:
-            cache.store((f, fresh[f.display]) for f in missing)
-            cache.forget_others(f.display for f in files)
-            warnings = [*warnings, *cache.warnings]
-    finally:
-        if cache is not None:
-            cache.close()
+    outcomes, cache_warnings = _through_cache(
+        config,
+        files,
+        lambda missing: read_files(missing, config.max_file_size, progress, related),
+        full=False,
+        present=[f.display for f in files],
+    )
+    warnings = [*warnings, *cache_warnings]
     records: list[Record] = []
     rejected: list[Rejection] = []
     read = 0
     for source in files:
-        good, bad, count = cached.get(source.display) or fresh[source.display]
+        good, bad, count = outcomes[source.display]
         records.extend(good)
         rejected.extend(bad)
         read += count
@@ -243,25 +259,17 @@ def complete(
     file changed in between keeps its light form (it is rebuilt in full next run).
     """
     stats = {f.display: f for f in listed}
-    wanted = sorted({r.source.path for feed in planned for r in feed.entries}, key=lambda d: (d, 0))
+    wanted = sorted({r.source.path for feed in planned for r in feed.entries})
     files = [stats.get(d) or SourceFile(d, d) for d in wanted if d in stats or Path(d).is_file()]
-    cache = (
-        ParseCache(config.cache, cache_settings(config), full=True)
-        if config.cache is not None
-        else None
+    outcomes, _ = _through_cache(
+        config,
+        files,
+        lambda missing: [load_file(f, config.max_file_size) for f in missing],
+        full=True,
+        present=list(stats) or wanted,
     )
-    try:
-        cached = cache.lookup(files) if cache is not None else {}
-        missing = [f for f in files if f.display not in cached]
-        fresh = {f.display: load_file(f, config.max_file_size) for f in missing}
-        if cache is not None:
-            cache.store((f, fresh[f.display]) for f in missing)
-            cache.forget_others(stats or wanted)
-    finally:
-        if cache is not None:
-            cache.close()
     full: dict[tuple[str, int | None], Record] = {}
-    for entry in (*cached.values(), *fresh.values()):
+    for entry in outcomes.values():
         for record in entry[0]:
             full[(record.source.path, record.source.line)] = record
 
