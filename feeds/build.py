@@ -206,6 +206,13 @@ def load_records(
     )
 
 
+def _cache_folder(config: Config, stack: contextlib.ExitStack) -> Path:
+    """The cache folder, or with ``--no-cache`` a temporary one that ``stack`` removes."""
+    if config.cache is not None:
+        return config.cache
+    return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="feeds-")))
+
+
 def load_remote(config: Config) -> Loaded:
     """Fetch and validate every remote source; trouble becomes warnings, never an error.
 
@@ -221,10 +228,7 @@ def load_remote(config: Config) -> Loaded:
     warnings: list[str] = []
     read = failed = 0
     with contextlib.ExitStack() as stack:
-        if config.cache is not None:
-            http_cache = config.cache / "http"
-        else:
-            http_cache = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="feeds-")))
+        http_cache = _cache_folder(config, stack) / "http"
         session = stack.enter_context(requests.Session())
         for source in config.remote:
             result = fetch(
@@ -415,11 +419,7 @@ def learn_enclosures(
 
     urls = [r.images[0].url for feed in planned for r in feed.entries if r.images]
     with contextlib.ExitStack() as stack:
-        if config.cache is not None:
-            folder = config.cache
-        else:
-            folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="feeds-")))
-        cache = EnclosureCache(folder)
+        cache = EnclosureCache(_cache_folder(config, stack))
         session = stack.enter_context(requests.Session())
         found = cache.lookup(
             urls,
