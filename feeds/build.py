@@ -492,10 +492,10 @@ def build(
         + tuple(h.message() for h in held),
     )
     due = min((r.published_at for r in classified.scheduled), default=None)
-    # Ping warnings are this run's alone: a no-change rerun pings nothing and must not
-    # repeat them (runstate repeats the remembered report).
     if memo is not None:
         memo.save(results)
+    # Ping warnings are this run's alone: a no-change rerun pings nothing and must not
+    # repeat them (runstate repeats the remembered report).
     runstate.remember(config, key, now, due, report)
     pinged = notify_hubs(config, results)
     return replace(report, warnings=report.warnings + tuple(pinged)) if pinged else report

@@ -47,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"feeds {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
     b = commands.add_parser("build", help="build every feed into the output folder")
-    b.add_argument("--config", default=DEFAULT_CONFIG, help=f"config file [{DEFAULT_CONFIG}]")
+    _config(b)
     b.add_argument("--output", help="output folder (overrides 'output' in the config)")
     b.add_argument(
         "--source",
@@ -78,17 +78,25 @@ def _parser() -> argparse.ArgumentParser:
     noise = b.add_mutually_exclusive_group()
     noise.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
     noise.add_argument("-v", "--verbose", action="store_true", help="print a summary line")
-    b.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    _debug(b)
     _add_publisher_commands(commands)
     return parser
 
 
-def _common(command: argparse.ArgumentParser) -> None:
+def _config(command: argparse.ArgumentParser) -> None:
     command.add_argument("--config", default=DEFAULT_CONFIG, help=f"config file [{DEFAULT_CONFIG}]")
+
+
+def _debug(command: argparse.ArgumentParser) -> None:
+    command.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+
+
+def _common(command: argparse.ArgumentParser) -> None:
+    _config(command)
     command.add_argument(
         "--now", metavar="ISO8601", help="look as a build at this time would (default: now)"
     )
-    command.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    _debug(command)
 
 
 def _add_publisher_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
@@ -113,23 +121,23 @@ def _add_publisher_commands(commands: argparse._SubParsersAction[_Parser]) -> No
     i.add_argument(
         "--config", default=DEFAULT_CONFIG, help=f"config file to create [{DEFAULT_CONFIG}]"
     )
-    i.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    _debug(i)
     _add_serve_commands(commands)
 
 
 def _add_serve_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
     s = commands.add_parser("serve", help="preview the output folder over HTTP (not production)")
-    s.add_argument("--config", default=DEFAULT_CONFIG, help=f"config file [{DEFAULT_CONFIG}]")
+    _config(s)
     s.add_argument("--output", help="folder to serve (overrides 'output' in the config)")
     s.add_argument("--bind", default="127.0.0.1", help="address to listen on [127.0.0.1]")
     s.add_argument("--port", type=_port, default=8000, help="port to listen on (0: any) [8000]")
     s.add_argument("-q", "--quiet", action="store_true", help="log no requests")
-    s.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    _debug(s)
     c = commands.add_parser(
         "serve-config", help="print a web server snippet serving the output folder"
     )
     c.add_argument("server", metavar="SERVER", help="nginx, apache or caddy")
-    c.add_argument("--config", default=DEFAULT_CONFIG, help=f"config file [{DEFAULT_CONFIG}]")
+    _config(c)
     c.add_argument("--output", help="folder to serve (overrides 'output' in the config)")
     c.add_argument(
         "--max-age",
@@ -137,7 +145,7 @@ def _add_serve_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
         metavar="N",
         help="Cache-Control max-age in seconds (default: refresh_minutes, else 3600)",
     )
-    c.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+    _debug(c)
 
 
 def _count(text: str) -> int:
