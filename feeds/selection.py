@@ -124,46 +124,44 @@ def _topic_spec(
     description = (
         topic.description if topic else None
     ) or f"Latest {name} stories from {site.title}"
-    return FeedSpec(
-        topic=name,
-        slug=slug,
-        title=title,
-        description=description,
-        site_url=site.url,
-        language=options.language,
-        author=site.title,
-        limit=options.limit,
-        formats=options.formats,
-        image=options.image,
-        content=options.content,
-        previous_slugs=topic.previous_slugs if topic else (),
-        max_bytes=_max_bytes(config, topic),
-        archive=bool(topic and topic.archive),
-    )
-
-
-def _max_bytes(config: Config, topic: TopicConfig | None) -> int | None:
-    mine = topic.max_bytes if topic is not None else None
-    return mine if mine is not None else config.defaults.max_bytes
+    return _spec(config, options, topic, name=name, slug=slug, title=title, text=description)
 
 
 def site_spec(config: Config) -> FeedSpec:
     """The site-wide feed of every published record (``defaults`` apply to it too)."""
     site = config.site
     options = feed_options(config, None)
+    text = site.description or site.title
+    return _spec(config, options, None, name=None, slug=None, title=site.title, text=text)
+
+
+def _spec(
+    config: Config,
+    options: FeedOptions,
+    topic: TopicConfig | None,
+    *,
+    name: str | None,
+    slug: str | None,
+    title: str,
+    text: str,
+) -> FeedSpec:
+    """A feed's spec from its resolved options; what topic and site-wide feeds share."""
+    mine = topic.max_bytes if topic is not None else None
     return FeedSpec(
-        topic=None,
-        slug=None,
-        title=site.title,
-        description=site.description or site.title,
-        site_url=site.url,
+        topic=name,
+        slug=slug,
+        title=title,
+        description=text,
+        site_url=config.site.url,
         language=options.language,
-        author=site.title,
+        author=config.site.title,
         limit=options.limit,
         formats=options.formats,
         image=options.image,
         content=options.content,
-        max_bytes=_max_bytes(config, None),
+        previous_slugs=topic.previous_slugs if topic else (),
+        max_bytes=mine if mine is not None else config.defaults.max_bytes,
+        archive=bool(topic and topic.archive),
     )
 
 
