@@ -56,10 +56,11 @@ def _found(value: object) -> str:
 def validate_record(raw: RawRecord, *, light: bool = False, related: bool = True) -> Record:
     """Check and convert one record; raises RecordError naming the file, line and field.
 
-    ``light`` checks every field the same way but leaves out the costly renderings (the
-    sanitized excerpts and the Markdown body): selection needs none of them, and a build
-    completes only the records that reach a feed (``build.complete``). A light record
-    also leaves out its related items unless ``related`` (a feed uses ``related: entries``).
+    ``light`` checks every field the same way but leaves out what selection never needs
+    and no check depends on (the sanitized excerpts, the Markdown body, images and the
+    video): a build completes only the records that reach a feed (``build.complete``).
+    A light record also leaves out its related items unless ``related`` (a feed uses
+    ``related: entries``).
     """
     try:
         return _record(raw, light, related)
@@ -93,13 +94,14 @@ def _record(raw: RawRecord, light: bool, keep_related: bool = True) -> Record:
         topics=_topics(data.get("topics")),
         is_published=_published(data.get("published", True)),
         provider=_provider(data.get("provider"), "provider"),
-        images=_images(data.get("images")),
+        # Images and the video never reject a record and selection needs neither.
+        images=() if light else _images(data.get("images")),
         related=_related(data.get("related"), light, keep_related),
         category=_text(data.get("category"), "category"),
         type=_text(data.get("type"), "type"),
         quality=_number(data.get("quality"), "quality"),
         heat=_number(data.get("heat"), "heat"),
-        video=_video(data.get("featuredContent"), url),
+        video=None if light else _video(data.get("featuredContent"), url),
     )
 
 
@@ -205,8 +207,22 @@ def _url(value: Any, field: str) -> str:
     return url
 
 
+# Plain ASCII http(s) URLs with a valid host name, no user, port or spaces: nearly every
+# URL in real records. They need no urlsplit (the property tests check both ways agree).
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+_HOST_LABELS = rf"{_LABEL}(?:\.{_LABEL})*"
+_PLAIN_URL = re.compile(rf"[Hh][Tt][Tt][Pp][Ss]?://{_HOST_LABELS}\.?(?:[/?#][!-~]*)?")
+# ... and of those, the ones already canonical but for an empty path.
+_CANONICAL_URL = re.compile(r"https?://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?:/[!-\"$->@-~]*)?")
+
+
 def url_problem(url: str) -> str | None:
     """Why ``url`` cannot be a feed link, or None when it can."""
+    return None if _PLAIN_URL.fullmatch(url) else parsed_url_problem(url)
+
+
+def parsed_url_problem(url: str) -> str | None:
+    """``url_problem`` the long way, through urlsplit (any URL)."""
     if not url:
         return "is blank"
     if _BAD_URL_CHAR.search(url):
@@ -235,6 +251,13 @@ def _is_ip_literal(netloc: str) -> bool:
 def canonical_url(url: str) -> str:
     """The story's identity: scheme and host lowercased, default port, fragment and
     tracking parameters (``utm_*``, ``ref``, ``fbclid``, …) removed."""
+    if _CANONICAL_URL.fullmatch(url):
+        return url if url.count("/") > 2 else url + "/"
+    return parsed_canonical_url(url)
+
+
+def parsed_canonical_url(url: str) -> str:
+    """``canonical_url`` the long way, through urlsplit (any URL)."""
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     host = (parts.hostname or "").lower().rstrip(".")
@@ -257,7 +280,24 @@ def _is_tracking(name: str) -> bool:
     return name.startswith("utm_") or name in _TRACKING
 
 
+_TOPIC_LISTS: dict[tuple[str, ...], tuple[str, ...]] = {}
+"""Lists of topic names seen before: a site has few distinct ones, repeated thousands of times."""
+_TOPIC_LISTS_LIMIT = 4096
+
+
 def _topics(value: Any) -> tuple[str, ...]:
+    if type(value) is list and all(type(item) is str for item in value):
+        key = tuple(value)
+        known = _TOPIC_LISTS.get(key)
+        if known is None:
+            known = _topic_names(value)
+            if len(_TOPIC_LISTS) < _TOPIC_LISTS_LIMIT:
+                _TOPIC_LISTS[key] = known
+        return known
+    return _topic_names(value)
+
+
+def _topic_names(value: Any) -> tuple[str, ...]:
     if value is None:
         return ()
     items = [value] if isinstance(value, str | int | float) else value

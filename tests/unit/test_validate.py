@@ -7,11 +7,19 @@ from typing import Any
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from feeds.errors import RecordError
 from feeds.frontmatter import RawRecord
 from feeds.model import SourceLocation
-from feeds.validate import canonical_url, url_problem, validate_record
+from feeds.validate import (
+    canonical_url,
+    parsed_canonical_url,
+    parsed_url_problem,
+    url_problem,
+    validate_record,
+)
 
 BASE: dict[str, Any] = {
     "title": "A story",
@@ -234,3 +242,66 @@ def test_secured_is_never_kept() -> None:
 def test_title_of_only_forbidden_characters_is_blank() -> None:
     error = rejected(title="\x1b\x00\ufffe")
     assert (error.field, error.message) == ("title", "is blank; give the record a title")
+
+
+# The fast paths for plain URLs must agree with urlsplit on every URL they accept.
+_URL_PIECES = st.sampled_from(
+    [
+        "http",
+        "HTTPS",
+        "https",
+        "hTtp",
+        "://",
+        "/",
+        ".",
+        "..",
+        "-",
+        "a",
+        "Z",
+        "0",
+        "9",
+        "x-y",
+        "@",
+        ":",
+        ":80",
+        ":0",
+        "?",
+        "#",
+        "&",
+        "=",
+        "utm_source=x",
+        "ref=y",
+        "%20",
+        " ",
+        "\t",
+        "\n",
+        "[",
+        "]",
+        "é",
+        "\x7f",
+        "example.com",
+        "www.",
+        "user:pw@",
+    ]
+)
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.lists(_URL_PIECES, max_size=12).map("".join))
+def test_fast_url_paths_agree_with_urlsplit(url: str) -> None:
+    assert url_problem(url) == parsed_url_problem(url)
+    if url_problem(url) is None:
+        assert canonical_url(url) == parsed_canonical_url(url)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.sampled_from(["http://", "https://", "HTTP://"]),
+    st.from_regex(r"[a-z0-9]([a-z0-9.-]{0,20}[a-z0-9])?", fullmatch=True),
+    st.text(st.characters(codec="utf-8"), max_size=20),
+)
+def test_fast_url_paths_agree_on_url_shaped_text(scheme: str, host: str, rest: str) -> None:
+    for url in (scheme + host, f"{scheme}{host}/{rest}", f"{scheme}{host}?{rest}"):
+        assert url_problem(url) == parsed_url_problem(url)
+        if url_problem(url) is None:
+            assert canonical_url(url) == parsed_canonical_url(url)
