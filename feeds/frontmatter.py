@@ -6,6 +6,7 @@ an exception escaping to the caller, so one bad file cannot stop a build.
 
 from __future__ import annotations
 
+import codecs
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -26,9 +27,15 @@ MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
 DATA_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
 RECORD_SUFFIXES = MARKDOWN_SUFFIXES | DATA_SUFFIXES
 
-_FENCE = re.compile(r"^(---|\.\.\.)[ \t]*$", re.MULTILINE)
+_FENCE = re.compile(r"(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+# The same line after a newline: a literal to search for, several times faster than '^'.
+_LATER_FENCE = re.compile(r"\n(?:---|\.\.\.)[ \t]*(?=\n|$)")
 _CONTROLS = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f-\x84\x86-\x9f\ufffe\uffff]")
 _PATH_PART = re.compile(r"([^.\[\]]+)|\[(\d+)\]")
+# Bytes that need no cleaning: printable ASCII, tab and newline. Deleting them (in C)
+# leaves the non-ASCII text, if any, and anything that needs the careful path.
+_PLAIN_BYTES = bytes(range(0x20, 0x7F)) + b"\t\n"
+_HIGH_BYTES = bytes(range(0x80, 0x100))
 
 
 @dataclass(slots=True)
@@ -123,6 +130,26 @@ def _decode(data: bytes, display: str, max_size: int) -> str:
         )
     if not data.strip():
         raise RecordError("empty file; add a record or delete the file", where)
+    return plain_text(data) or decode_carefully(data, display)
+
+
+def plain_text(data: bytes) -> str | None:
+    """``data`` as text when it needs no cleaning (nearly every file), else None."""
+    odd = data.translate(None, _PLAIN_BYTES)
+    if odd.translate(None, _HIGH_BYTES) or data.startswith(codecs.BOM_UTF8):
+        return None  # a control character, CR, NUL or a byte-order mark
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    # Valid UTF-8 needs no change unless its non-ASCII part holds what _CONTROLS removes.
+    return text if not odd or _CONTROLS.search(odd.decode("utf-8")) is None else None
+
+
+def decode_carefully(data: bytes, display: str) -> str:
+    """Non-empty ``data`` as text: decoded, line breaks made '\\n', control characters
+    dropped, or a RecordError naming the trouble."""
+    where = SourceLocation(display)
     if b"\0" in data:
         raise RecordError("binary file (contains NUL bytes); records are UTF-8 text", where)
     text = utf8_text(data, display, RecordError)
@@ -139,13 +166,13 @@ def _markdown_record(text: str, display: str) -> RawRecord:
             "no front matter; start the file with a '---' line, the YAML fields, then '---'",
             SourceLocation(display, 1),
         )
-    close = _FENCE.search(rest)
+    close = _FENCE.match(rest) or _LATER_FENCE.search(rest)
     if close is None:
         raise RecordError(
             "front matter is not closed; add a '---' line after the YAML fields",
             SourceLocation(display, 1),
         )
-    front = rest[: close.start()]
+    front = rest[: close.start() + (rest[close.start()] == "\n")]
     body = rest[close.end() + 1 :]
     fast = fastyaml.parse(front)
     if fast is not None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from feeds.frontmatter import read_record_file
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from feeds.frontmatter import decode_carefully, plain_text, read_record_file
 
 
 def read(path: Path) -> tuple[list, list]:  # type: ignore[type-arg]
@@ -79,3 +82,41 @@ def test_alias_bomb_stays_small(tmp_path: Path) -> None:
     # Aliases are shared references, never copies, so reading is cheap; the validator
     # ignores unknown keys, so the record reads fine.
     assert errors == [] and records[0].data["title"] == "bomb"
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                [
+                    b"a",
+                    b" ",
+                    b"\n",
+                    b"\t",
+                    b"\r",
+                    b"\r\n",
+                    b"\x00",
+                    b"\x1b",
+                    b"\x7f",
+                    b"\xef\xbb\xbf",
+                    b"\xc2\x85",
+                    b"\xc2\x9f",
+                    b"\xc2\xa0",
+                    b"\xff",
+                    b"\xef\xbf\xbe",
+                    b"\xe2\x80\xa8",
+                    b"\xf0\x9f\x9a\x80",
+                    b"\xc3",
+                ]
+            ),
+            st.text(max_size=4).map(lambda t: t.encode("utf-8", "surrogatepass")),
+        ),
+        min_size=1,
+        max_size=12,
+    ).map(b"".join)
+)
+def test_plain_text_path_equals_the_careful_one(data: bytes) -> None:
+    fast = plain_text(data)
+    if fast is not None:
+        assert fast == decode_carefully(data, "x.md")
