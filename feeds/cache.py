@@ -116,13 +116,11 @@ class ParseCache:
             return found
         return {}
 
-    def store(self, items: Iterable[tuple[SourceFile, Entry]]) -> None:
-        """Store the outcome of files read in this run (keyed by display path)."""
+    def store(self, items: Iterable[tuple[SourceFile, bytes]]) -> None:
+        """Store the encoded outcome (``encode_entry``) of files read in this run."""
         if self._db is None:
             return
-        # A generator: sqlite takes rows one by one, so 100,000 encoded entries never sit
-        # in memory together.
-        rows = ((f.display, f.size, f.mtime_ns, encode_entry(e)) for f, e in items if f.size >= 0)
+        rows = ((f.display, f.size, f.mtime_ns, data) for f, data in items if f.size >= 0)
         with self._guard("write"):
             self._db.execute("BEGIN")
             self._db.executemany(f"INSERT OR REPLACE INTO {self.table} VALUES (?, ?, ?, ?)", rows)

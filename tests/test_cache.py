@@ -12,6 +12,7 @@ import pytest
 
 from feeds import build as build_module
 from feeds import fastyaml
+from feeds.cache import decode_entry
 from tests.helpers import run_feeds, write_config, write_record
 
 NOW = "2026-10-01T00:00:00Z"
@@ -151,8 +152,9 @@ def test_parallel_and_fast_yaml_paths_equal_the_plain_path(
     serial = build_module.read_files(files, 1 << 20)
     monkeypatch.setattr(fastyaml, "parse", lambda text: None)  # PyYAML reads everything
     plain = build_module.read_files(files, 1 << 20)
-    assert parallel == serial == plain
-    assert len(serial) == 120 and all(entry[0] for entry in serial)
+    decoded = [[decode_entry(data) for data in outcome] for outcome in (parallel, serial, plain)]
+    assert decoded[0] == decoded[1] == decoded[2]
+    assert len(decoded[1]) == 120 and all(entry[0] for entry in decoded[1])
 
 
 def test_reused_feeds_equal_rendered_ones_and_edited_files_are_rendered_again(
