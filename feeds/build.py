@@ -83,7 +83,7 @@ def load_file(
     """
     from .frontmatter import read_record_file
 
-    raws, errors = read_record_file(Path(source.path), source.display, max_size=max_size)
+    raws, errors = read_record_file(source.path, source.display, max_size=max_size)
     records: list[Record] = []
     rejected = [e.to_rejection() for e in errors]
     for raw in raws:
@@ -100,10 +100,12 @@ PARALLEL_FROM = 2000
 _CHUNK = 256
 
 
-def _load_chunk(chunk: Sequence[SourceFile], max_size: int, related: bool) -> list[bytes]:
+def _load_chunk(
+    chunk: Sequence[SourceFile], max_size: int, light: bool, related: bool
+) -> list[bytes]:
     # Encoded here, in the worker: plain tuples cross the process boundary several times
     # faster than records, and the parse cache stores these very bytes.
-    return [encode_entry(load_file(f, max_size, light=True, related=related)) for f in chunk]
+    return [encode_entry(load_file(f, max_size, light=light, related=related)) for f in chunk]
 
 
 def _chunks(files: Sequence[SourceFile]) -> list[Sequence[SourceFile]]:
@@ -114,30 +116,34 @@ def read_files(
     files: Sequence[SourceFile],
     max_size: int,
     progress: Progress | None = None,
+    *,
+    light: bool = True,
     related: bool = True,
-) -> list[bytes]:
-    """Read and validate files (light), one encoded outcome per file in the given order.
+) -> Iterator[bytes]:
+    """Read and validate files, one encoded outcome (``encode_entry``) per file, in the
+    given order, as they become ready.
 
     Many files are parsed by one worker process per core; results come back in order,
-    so the outcome is the same as reading them one by one.
+    so the outcome is the same as reading them one by one. The caller handles each
+    outcome while the workers go on.
     """
     workers = min(os.cpu_count() or 1, 8)
     chunks = _chunks(files)
-    outcomes: list[bytes] = []
-
-    def gather(results: Iterable[list[bytes]]) -> list[bytes]:
+    done = 0
+    results: Iterable[list[bytes]]
+    with contextlib.ExitStack() as stack:
+        if len(files) < PARALLEL_FROM or workers < 2:
+            results = (_load_chunk(chunk, max_size, light, related) for chunk in chunks)
+        else:
+            context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+            pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=context))
+            n = len(chunks)
+            results = pool.map(_load_chunk, chunks, [max_size] * n, [light] * n, [related] * n)
         for result in results:
-            outcomes.extend(result)
+            yield from result
+            done += len(result)
             if progress is not None:
-                progress(len(outcomes), len(files))
-        return outcomes
-
-    if len(files) < PARALLEL_FROM or workers < 2:
-        return gather(_load_chunk(chunk, max_size, related) for chunk in chunks)
-    context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        count = len(chunks)
-        return gather(pool.map(_load_chunk, chunks, [max_size] * count, [related] * count))
+                progress(done, len(files))
 
 
 def cache_settings(config: Config) -> str:
@@ -148,30 +154,41 @@ def cache_settings(config: Config) -> str:
 def _through_cache(
     config: Config,
     files: Sequence[SourceFile],
-    read: Callable[[list[SourceFile]], list[bytes]],
+    read: Callable[[list[SourceFile]], Iterable[bytes]],
     *,
     full: bool,
     present: Sequence[str],
 ) -> tuple[dict[str, Entry], list[str]]:
     """Each file's outcome by display path: from the parse cache when the file is
-    unchanged, else from ``read`` (encoded outcomes, then stored as they are). Entries
-    of files not ``present`` are dropped from the cache; its warnings come back too."""
-    if config.cache is None:
-        fresh = read(list(files))
-        return {f.display: decode_entry(data) for f, data in zip(files, fresh, strict=True)}, []
-    cache = ParseCache(config.cache, cache_settings(config), full=full)
+    unchanged, else from ``read`` (encoded outcomes, stored as they are, decoded as they
+    arrive). Entries of files not ``present`` are dropped from the cache; its warnings
+    come back too."""
+    outcomes: dict[str, Entry] = {}
+    cache = ParseCache(config.cache, cache_settings(config), full=full) if config.cache else None
     try:
-        outcomes = cache.lookup(files)
+        if cache is not None:
+            outcomes.update(cache.lookup(files))
         missing = [f for f in files if f.display not in outcomes]
-        fresh = read(missing)
-        cache.store(zip(missing, fresh, strict=True))
+        batch: list[tuple[SourceFile, bytes]] = []
+        for file, data in zip(missing, read(missing), strict=True):
+            outcomes[file.display] = decode_entry(data)
+            if cache is not None:
+                batch.append((file, data))
+                if len(batch) == _STORE_BATCH:
+                    cache.store(batch)
+                    batch = []
+        if cache is None:
+            return outcomes, []
+        cache.store(batch)
         cache.forget_others(present)
-        outcomes.update(
-            (f.display, decode_entry(data)) for f, data in zip(missing, fresh, strict=True)
-        )
         return outcomes, cache.warnings
     finally:
-        cache.close()
+        if cache is not None:
+            cache.close()
+
+
+_STORE_BATCH = 2048
+"""Fresh outcomes go to the cache in batches, while the workers read on."""
 
 
 def load_records(
@@ -189,7 +206,7 @@ def load_records(
     outcomes, cache_warnings = _through_cache(
         config,
         files,
-        lambda missing: read_files(missing, config.max_file_size, progress, related),
+        lambda missing: read_files(missing, config.max_file_size, progress, related=related),
         full=False,
         present=[f.display for f in files],
     )
@@ -274,7 +291,7 @@ def complete(
     outcomes, _ = _through_cache(
         config,
         files,
-        lambda missing: [encode_entry(load_file(f, config.max_file_size)) for f in missing],
+        lambda missing: read_files(missing, config.max_file_size, light=False),
         full=True,
         present=list(stats) or wanted,
     )

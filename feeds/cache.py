@@ -80,10 +80,12 @@ class ParseCache:
             yield
         # A foreign or damaged pickle can raise almost anything: none of it may stop a build.
         except Exception as error:  # noqa: BLE001
-            self.warnings.append(
+            warning = (
                 f"{self.path}: cannot {what} the cache ({error}); its entries were dropped "
                 "and every file is read"
             )
+            if warning not in self.warnings:  # stored in batches: say it once
+                self.warnings.append(warning)
             self._known.clear()
             self._reset()
 
@@ -215,9 +217,26 @@ def _record(r: Record) -> tuple[Any, ...]:
     )
 
 
+_SHARED: dict[Any, Any] = {}
+"""Topic lists, providers and short labels already decoded: 100,000 records name the
+same few, and sharing one copy each saves memory and time."""
+_SHARED_LIMIT = 65536
+
+
+def _shared(value: Any, make: Any = None) -> Any:
+    """The copy of ``value`` already decoded (``make(value)`` of it, when given)."""
+    found = _SHARED.get(value)
+    if found is None:
+        found = value if make is None else make(value)
+        if len(_SHARED) < _SHARED_LIMIT:
+            _SHARED[value] = found
+    return found
+
+
 def _unrecord(v: tuple[Any, ...]) -> Record:
     (path, line, title, url, canonical, published, updated, excerpt, body, topics) = v[:10]
-    if not isinstance(published, datetime) or published.tzinfo is None:
+    is_published, provider, images, related, category, kind, quality, heat, video = v[10:]
+    if type(published) is not datetime or published.tzinfo is None:
         raise ValueError("unexpected data in the cache")
     return Record(
         SourceLocation(path, line),
@@ -228,14 +247,16 @@ def _unrecord(v: tuple[Any, ...]) -> Record:
         updated,
         excerpt,
         body,
-        tuple(topics),
-        bool(v[10]),
-        _unprovider(v[11]),
-        tuple(Image(*i) for i in v[12]),
-        tuple(RelatedItem(t, u, e, d, _unprovider(p), k) for t, u, e, d, p, k in v[13]),
-        category=v[14],
-        type=v[15],
-        quality=v[16],
-        heat=v[17],
-        video=None if v[18] is None else Video(*v[18]),
+        _shared(tuple(topics)),
+        bool(is_published),
+        None if provider is None else _shared(tuple(provider), _unprovider),
+        tuple([Image(*i) for i in images]) if images else (),
+        tuple([RelatedItem(t, u, e, d, _unprovider(p), k) for t, u, e, d, p, k in related])
+        if related
+        else (),
+        category=None if category is None else _shared(category),
+        type=None if kind is None else _shared(kind),
+        quality=quality,
+        heat=heat,
+        video=None if video is None else Video(*video),
     )

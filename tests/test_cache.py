@@ -147,11 +147,11 @@ def test_parallel_and_fast_yaml_paths_equal_the_plain_path(
 
     files, _ = find_record_files([tmp_path / "records"])
     monkeypatch.setattr(build_module, "PARALLEL_FROM", 1)
-    parallel = build_module.read_files(files, 1 << 20)
+    parallel = list(build_module.read_files(files, 1 << 20))
     monkeypatch.setattr(build_module, "PARALLEL_FROM", 10**9)
-    serial = build_module.read_files(files, 1 << 20)
+    serial = list(build_module.read_files(files, 1 << 20))
     monkeypatch.setattr(fastyaml, "parse", lambda text: None)  # PyYAML reads everything
-    plain = build_module.read_files(files, 1 << 20)
+    plain = list(build_module.read_files(files, 1 << 20))
     decoded = [[decode_entry(data) for data in outcome] for outcome in (parallel, serial, plain)]
     assert decoded[0] == decoded[1] == decoded[2]
     assert len(decoded[1]) == 120 and all(entry[0] for entry in decoded[1])
