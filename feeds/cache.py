@@ -37,7 +37,7 @@ class ParseCache:
 
     def __init__(self, folder: Path, settings: str, *, full: bool = False) -> None:
         # Two tables: light records of every file ("files"), and complete records of the
-        # files whose stories reached a feed ("full"), so build.complete reads few files.
+        # files whose stories reached a feed ("full"), so reading.complete reads few files.
         self.table = "full" if full else "files"
         self.warnings: list[str] = []
         self.path = folder / FILE_NAME

@@ -16,8 +16,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn, TextIO
 
-from dateutil.parser import isoparse
-
 from . import __version__
 from .build import build
 from .config import read_config
@@ -181,14 +179,24 @@ def parse_now(text: str | None) -> datetime:
     if text is None:
         return datetime.now(UTC)
     try:
-        moment = isoparse(text)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        moment = _isoparse(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
+def _isoparse(text: str) -> datetime:
+    """The ISO 8601 forms datetime.fromisoformat does not read (dateutil, loaded only then)."""
+    from dateutil.parser import isoparse
+
+    try:
+        return isoparse(text)
     except (ValueError, OverflowError):
         raise UsageError(
             f"--now: not an ISO 8601 date (found {text!r}); use e.g. 2024-05-01T09:30:00Z"
         ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 def _configure(args: argparse.Namespace) -> Config:

@@ -1,6 +1,6 @@
 """The publishers' commands (check, topics, preview, init): read records, return values.
 
-Records are read with ``build.load_records``; nothing here writes or prints (``cli`` does).
+Records are read with ``reading.load_records``; nothing here writes or prints (``cli`` does).
 """
 
 from __future__ import annotations
@@ -17,9 +17,9 @@ from pathlib import Path
 
 import yaml
 
-from .build import load_records
 from .errors import RenderError, UsageError
 from .model import Config, Record, Site
+from .reading import load_records
 from .render import render_feed
 from .selection import Classified, PlannedFeed, assign_topics, classify, plan_feeds
 from .slugs import topic_key

@@ -11,11 +11,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .video import Video
-
 if TYPE_CHECKING:
     from .enclosures import Enclosure
     from .remotesource import RemoteSource
+    from .video import Video
 
 FORMATS: tuple[str, ...] = ("rss", "atom", "json")
 """Feed formats this version writes, in the order they are written (json: JSON Feed 1.1)."""

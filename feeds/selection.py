@@ -8,12 +8,13 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
-from .filtering import FeedOptions, Keep, feed_options, record_filter, related_entries
-from .model import Config, FeedSpec, Record, TopicConfig
+from .filtering import FeedOptions, feed_options, record_filter, related_entries
+from .model import Config, FeedSpec, Filters, Record, TopicConfig
 from .slugs import numbered, slugify, topic_key
 from .topictree import TopicIndex
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+NO_FILTERS = Filters()
 """The date of a feed with no entries: a constant, so an empty feed never churns."""
 
 
@@ -187,41 +188,73 @@ def assign_topics(
     moment = reference_time(published, now)
     wanted: dict[str, list[str]] = {}
     """Topic key → the feeds (by name) holding records that name it."""
-    keeps: dict[str, Keep] = {}
+    filters: dict[str, Filters] = {}
     for topic in config.topics:
         options = feed_options(config, topic)
         names = [topic.name, *topic.match]
         for key in index.expand(names, children=options.include_children):
             wanted.setdefault(key, []).append(topic.name)
-        keeps[topic.name] = record_filter(options.filters, index, moment)
+        filters[topic.name] = options.filters
     members: dict[str, list[Record]] = {t.name: [] for t in config.topics}
     discovered: dict[str, list[Record]] = {}
     spellings: dict[str, str] = {}
+    # Records share their topic lists (the reader hands out one copy of each), so where a
+    # list leads is worked out once per distinct list, not once per record.
+    routes: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
     for record in published:
-        feeds: dict[str, None] = {}
-        seen: set[str] = set()
-        for name in record.topics:
-            key = index.key(name)
-            if not key or key in seen:
-                continue
-            seen.add(key)
-            feeds.update(dict.fromkeys(wanted.get(key, ())))
-            if config.discover and index.configured(name) is None:
-                discovered.setdefault(key, []).append(record)
-                # The same topic spelled differently across records: take the smallest
-                # spelling so the feed's name does not depend on reading order.
-                spelled = " ".join(name.split())
-                if key not in spellings or spelled < spellings[key]:
-                    spellings[key] = spelled
+        route = routes.get(record.topics)
+        if route is None:
+            route = routes[record.topics] = _route(
+                record.topics, index, wanted, config.discover, spellings
+            )
+        feeds, found = route
+        for key in found:
+            discovered.setdefault(key, []).append(record)
         for feed in feeds:
             members[feed].append(record)
     for name, records in members.items():
-        members[name] = [r for r in records if keeps[name](r)]
+        members[name] = kept(records, filters[name], index, moment)
     if discovered:
-        keep = record_filter(feed_options(config, None).filters, index, moment)
+        site_filters = feed_options(config, None).filters
         for key in sorted(discovered):
-            members[spellings[key]] = [r for r in discovered[key] if keep(r)]
+            members[spellings[key]] = kept(discovered[key], site_filters, index, moment)
     return members
+
+
+def kept(records: list[Record], filters: Filters, index: TopicIndex, now: datetime) -> list[Record]:
+    """The records that pass ``filters`` (all of them, unlooked at, when none is set)."""
+    if filters == NO_FILTERS:
+        return records
+    keep = record_filter(filters, index, now)
+    return [r for r in records if keep(r)]
+
+
+def _route(
+    topics: tuple[str, ...],
+    index: TopicIndex,
+    wanted: dict[str, list[str]],
+    discover: bool,
+    spellings: dict[str, str],
+) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The configured feeds a record naming ``topics`` belongs to, and the keys of the
+    discovered topics it names (their smallest spelling noted in ``spellings``)."""
+    feeds: dict[str, None] = {}
+    found: list[str] = []
+    seen: set[str] = set()
+    for name in topics:
+        key = index.key(name)
+        if not key or key in seen:
+            continue
+        seen.add(key)
+        feeds.update(dict.fromkeys(wanted.get(key, ())))
+        if discover and index.configured(name) is None:
+            found.append(key)
+            # The same topic spelled differently across records: take the smallest
+            # spelling so the feed's name does not depend on reading order.
+            spelled = " ".join(name.split())
+            if key not in spellings or spelled < spellings[key]:
+                spellings[key] = spelled
+    return tuple(feeds), tuple(found)
 
 
 def topic_names(config: Config, members: Iterable[str]) -> dict[str, str]:
@@ -242,17 +275,26 @@ def with_topic_names(record: Record, names: dict[str, str]) -> Record:
 
 
 def feed_entries(
-    records: Sequence[Record], options: FeedOptions, now: datetime, *, archive: bool = False
+    records: Sequence[Record],
+    options: FeedOptions,
+    now: datetime,
+    *,
+    archive: bool = False,
+    presorted: bool = False,
 ) -> list[Record]:
     """A feed's entries, newest first: its records (related links kept, or dropped with
     ``related: none``) and, with ``related: entries``, their related items as well.
 
     With ``archive`` every entry is kept, not only the newest ``limit``: ``build`` splits
-    them into the current feed and its archive documents."""
+    them into the current feed and its archive documents. ``presorted`` says ``records``
+    are already newest first (``sort_newest_first``)."""
     if options.related == "none":
         records = [replace(r, related=()) if r.related else r for r in records]
     elif options.related == "entries":
         records = [*records, *related_entries(records, options.filters, now)]
+        presorted = False
+    if presorted:
+        return list(records) if archive else list(records[: options.limit])
     return sort_newest_first(records) if archive else newest(records, options.limit)
 
 
@@ -289,6 +331,9 @@ def plan_feeds(
     newest record's date stands in.
     """
     moment = reference_time(published, now)
+    # Sorted once here, every feed's records come out of assign_topics in order: each
+    # feed then takes its first ``limit``, with no sorting (or sort keys) of its own.
+    published = sort_newest_first(published)
     members = assign_topics(config, published, now=moment)
     names = topic_names(config, members)
 
@@ -301,15 +346,21 @@ def plan_feeds(
     index = TopicIndex(config.topics)
     site = site_spec(config)
     site_options = feed_options(config, None)
-    keep = record_filter(site_options.filters, index, moment)
-    site_entries = named(feed_entries([r for r in published if keep(r)], site_options, moment))
+    everything = kept(published, site_options.filters, index, moment)
+    site_entries = named(feed_entries(everything, site_options, moment, presorted=True))
     planned = [PlannedFeed(site, site_entries, feed_date(site_entries))]
     for name in sorted(members, key=lambda n: slugs[n]):
         topic = configured.get(name)
         options = feed_options(config, topic)
         spec = _topic_spec(config, name, slugs[name], topic, options)
         entries = named(
-            feed_entries(members[name], options, moment, archive=archives and spec.archive)
+            feed_entries(
+                members[name],
+                options,
+                moment,
+                archive=archives and spec.archive,
+                presorted=True,
+            )
         )
         planned.append(PlannedFeed(spec, entries, feed_date(entries[: spec.limit])))
     return planned

@@ -58,7 +58,7 @@ def validate_record(raw: RawRecord, *, light: bool = False, related: bool = True
 
     ``light`` checks every field the same way but leaves out what selection never needs
     and no check depends on (the sanitized excerpts, the Markdown body, images and the
-    video): a build completes only the records that reach a feed (``build.complete``).
+    video): a build completes only the records that reach a feed (``reading.complete``).
     A light record also leaves out its related items unless ``related`` (a feed uses
     ``related: entries``).
     """

@@ -316,11 +316,11 @@ def test_build_adds_rss_enclosures_asked_once(
 ) -> None:
     import feedparser
 
-    from feeds import build
+    from feeds import build, publish
     from feeds.config import read_config
     from tests.helpers import write_config, write_record
 
-    monkeypatch.setattr(build, "ALLOW_PRIVATE_IMAGES", True)  # the images are on 127.0.0.1
+    monkeypatch.setattr(publish, "ALLOW_PRIVATE_IMAGES", True)  # the images are on 127.0.0.1
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     for n, image in enumerate(["/a.jpg", "/missing.jpg"]):
         write_record(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds.build import load_file
+from feeds.reading import load_file
 from feeds.sources import SourceFile
 
 INVALID = Path(__file__).parent / "data" / "invalid"

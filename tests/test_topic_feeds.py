@@ -10,7 +10,6 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from feeds.build import load_records
 from feeds.config import read_config
 from feeds.model import (
     Config,
@@ -23,6 +22,7 @@ from feeds.model import (
     SourceLocation,
     TopicConfig,
 )
+from feeds.reading import load_records
 from feeds.render import render_feed
 from feeds.selection import PlannedFeed, assign_topics, classify, plan_feeds
 from tests.helpers import CORPUS, SHARED, write_config

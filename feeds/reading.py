@@ -1,0 +1,289 @@
+"""Read stage of a build: source files → validated records, through the parse cache and
+worker processes; remote sources; completing the records that reach a feed.
+
+Selection needs no HTML, so every record is first read light (``validate_record``'s
+``light``); ``complete`` then reads in full only the records that reach a feed.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from .cache import Entry, ParseCache, decode_entry, encode_entry
+from .errors import RecordError
+from .model import Config, Record, Rejection
+from .selection import PlannedFeed
+from .sources import SourceFile, find_record_files
+
+if TYPE_CHECKING:
+    from .frontmatter import RawRecord
+
+Progress = Callable[[int, int], None]
+"""Called with (files done, files in all) while reading (``build.Progress``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    """What reading and validating the sources gave."""
+
+    records: tuple[Record, ...]
+    rejected: tuple[Rejection, ...]
+    read: int
+    """Records found, valid or not (a file that cannot be read counts as one)."""
+    warnings: tuple[str, ...] = ()
+    failed_sources: int = 0
+    """Remote sources that failed with no cached copy to stand in: they gave nothing."""
+
+
+def _validated(raw: RawRecord, light: bool = False, related: bool = True) -> Record | RecordError:
+    from .validate import validate_record
+
+    try:
+        return validate_record(raw, light=light, related=related)
+    except RecordError as error:
+        return error
+
+
+def load_file(
+    source: SourceFile, max_size: int, light: bool = False, related: bool = True
+) -> Entry:
+    """Read and validate one file: its good records, its rejections and how many it held.
+
+    ``light`` records lack their rendered excerpt and body until ``complete`` adds them.
+    """
+    from .frontmatter import read_record_file
+
+    raws, errors = read_record_file(source.path, source.display, max_size=max_size)
+    records: list[Record] = []
+    rejected = [e.to_rejection() for e in errors]
+    for raw in raws:
+        result = _validated(raw, light, related)
+        if isinstance(result, Record):
+            records.append(result)
+        else:
+            rejected.append(result.to_rejection())
+    return records, rejected, len(raws) + len(errors)
+
+
+PARALLEL_FROM = 2000
+"""Files below this are read in this process: starting workers costs more than it saves."""
+_CHUNK = 256
+
+
+def _load_chunk(
+    chunk: Sequence[SourceFile], max_size: int, light: bool, related: bool
+) -> list[bytes]:
+    # Encoded here, in the worker: plain tuples cross the process boundary several times
+    # faster than records, and the parse cache stores these very bytes.
+    return [encode_entry(load_file(f, max_size, light=light, related=related)) for f in chunk]
+
+
+def _chunks(files: Sequence[SourceFile]) -> list[Sequence[SourceFile]]:
+    return [files[i : i + _CHUNK] for i in range(0, len(files), _CHUNK)]
+
+
+def read_files(
+    files: Sequence[SourceFile],
+    max_size: int,
+    progress: Progress | None = None,
+    *,
+    light: bool = True,
+    related: bool = True,
+) -> Iterator[bytes]:
+    """Read and validate files, one encoded outcome (``encode_entry``) per file, in the
+    given order, as they become ready.
+
+    Many files are parsed by one worker process per core; results come back in order,
+    so the outcome is the same as reading them one by one. The caller handles each
+    outcome while the workers go on.
+    """
+    workers = min(os.cpu_count() or 1, 8)
+    chunks = _chunks(files)
+    done = 0
+    results: Iterable[list[bytes]]
+    with contextlib.ExitStack() as stack:
+        if len(files) < PARALLEL_FROM or workers < 2:
+            results = (_load_chunk(chunk, max_size, light, related) for chunk in chunks)
+        else:
+            context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+            pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=context))
+            n = len(chunks)
+            results = pool.map(_load_chunk, chunks, [max_size] * n, [light] * n, [related] * n)
+        for result in results:
+            yield from result
+            done += len(result)
+            if progress is not None:
+                progress(done, len(files))
+
+
+def cache_settings(config: Config) -> str:
+    """The settings cached records depend on: another value empties the whole cache."""
+    return f"max_file_size={config.max_file_size} related={config.related_entries}"
+
+
+def _through_cache(
+    config: Config,
+    files: Sequence[SourceFile],
+    read: Callable[[list[SourceFile]], Iterable[bytes]],
+    *,
+    full: bool,
+    present: Sequence[str],
+) -> tuple[dict[str, Entry], list[str]]:
+    """Each file's outcome by display path: from the parse cache when the file is
+    unchanged, else from ``read`` (encoded outcomes, stored as they are, decoded as they
+    arrive). Entries of files not ``present`` are dropped from the cache; its warnings
+    come back too."""
+    outcomes: dict[str, Entry] = {}
+    cache = ParseCache(config.cache, cache_settings(config), full=full) if config.cache else None
+    try:
+        if cache is not None:
+            outcomes.update(cache.lookup(files))
+        missing = [f for f in files if f.display not in outcomes]
+        batch: list[tuple[SourceFile, bytes]] = []
+        for file, data in zip(missing, read(missing), strict=True):
+            outcomes[file.display] = decode_entry(data)
+            if cache is not None:
+                batch.append((file, data))
+                if len(batch) == _STORE_BATCH:
+                    cache.store(batch)
+                    batch = []
+        if cache is None:
+            return outcomes, []
+        cache.store(batch)
+        cache.forget_others(present)
+        return outcomes, cache.warnings
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+_STORE_BATCH = 2048
+"""Fresh outcomes go to the cache in batches, while the workers read on."""
+
+
+def load_records(
+    config: Config,
+    progress: Progress | None = None,
+    listed: tuple[list[SourceFile], list[str]] | None = None,
+) -> Loaded:
+    """Read and validate every record of the configured sources, in file order.
+
+    Files unchanged since the last run come from the parse cache (when configured);
+    the others are read, and the cache learns them.
+    """
+    files, warnings = listed or find_record_files(config.sources)
+    related = config.related_entries
+    outcomes, cache_warnings = _through_cache(
+        config,
+        files,
+        lambda missing: read_files(missing, config.max_file_size, progress, related=related),
+        full=False,
+        present=[f.display for f in files],
+    )
+    warnings = [*warnings, *cache_warnings]
+    records: list[Record] = []
+    rejected: list[Rejection] = []
+    read = 0
+    for source in files:
+        good, bad, count = outcomes[source.display]
+        records.extend(good)
+        rejected.extend(bad)
+        read += count
+    remote = load_remote(config) if config.remote else Loaded((), (), 0)
+    return Loaded(
+        tuple(records) + remote.records,
+        tuple(rejected) + remote.rejected,
+        read + remote.read,
+        tuple(warnings) + remote.warnings,
+        remote.failed_sources,
+    )
+
+
+def cache_folder(config: Config, stack: contextlib.ExitStack) -> Path:
+    """The cache folder, or with ``--no-cache`` a temporary one that ``stack`` removes."""
+    if config.cache is not None:
+        return config.cache
+    return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="feeds-")))
+
+
+def load_remote(config: Config) -> Loaded:
+    """Fetch and validate every remote source; trouble becomes warnings, never an error.
+
+    The HTTP cache (validators, pages, last good copies) lives in ``<cache>/http``; with
+    ``--no-cache`` a temporary folder stands in, so the run fetches everything afresh.
+    """
+    import requests
+
+    from .remote import fetch, user_agent
+
+    records: list[Record] = []
+    rejected: list[Rejection] = []
+    warnings: list[str] = []
+    read = failed = 0
+    with contextlib.ExitStack() as stack:
+        http_cache = cache_folder(config, stack) / "http"
+        session = stack.enter_context(requests.Session())
+        for source in config.remote:
+            result = fetch(
+                source,
+                session=session,
+                cache_dir=http_cache,
+                user_agent=user_agent(config.site.url),
+                max_size=config.max_file_size,
+            )
+            # Remote records are read in full: complete() cannot read them again.
+            for raw in result.records:
+                checked = _validated(raw)
+                if isinstance(checked, Record):
+                    records.append(checked)
+                else:
+                    rejected.append(checked.to_rejection())
+            rejected.extend(e.to_rejection() for e in result.errors)
+            read += len(result.records) + len(result.errors)
+            warnings.extend(result.warnings)
+            failed += not result.ok
+    return Loaded(tuple(records), tuple(rejected), read, tuple(warnings), failed)
+
+
+def complete(
+    config: Config, planned: Sequence[PlannedFeed], listed: Sequence[SourceFile] = ()
+) -> list[PlannedFeed]:
+    """The planned feeds with their entries' excerpts and bodies rendered.
+
+    Records were read light (selection needs no HTML); only those that reach a feed are
+    read again in full, a few thousand at most however large the site, and those of
+    unchanged files come from the cache's table of complete records. An entry whose
+    file changed in between keeps its light form (it is rebuilt in full next run).
+    """
+    stats = {f.display: f for f in listed}
+    wanted = sorted({r.source.path for feed in planned for r in feed.entries})
+    files = [stats.get(d) or SourceFile(d, d) for d in wanted if d in stats or Path(d).is_file()]
+    outcomes, _ = _through_cache(
+        config,
+        files,
+        lambda missing: read_files(missing, config.max_file_size, light=False),
+        full=True,
+        present=list(stats) or wanted,
+    )
+    full: dict[tuple[str, int | None], Record] = {}
+    for entry in outcomes.values():
+        for record in entry[0]:
+            full[(record.source.path, record.source.line)] = record
+
+    def completed(record: Record) -> Record:
+        whole = full.get((record.source.path, record.source.line))
+        if whole is None or whole.canonical_url != record.canonical_url:
+            return record  # not from a file (or the file changed): as it was read
+        # Selection may have renamed topics (aliases to configured names): keep its names.
+        return replace(whole, topics=record.topics)
+
+    return [replace(feed, entries=tuple(completed(r) for r in feed.entries)) for feed in planned]
