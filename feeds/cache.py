@@ -28,7 +28,7 @@ FORMAT = "feeds-parse-cache-3"
 """Bumped whenever the stored layout changes; with the version and settings, the key."""
 FILE_NAME = "records.sqlite3"
 
-Entry = tuple[list[Record], list[Rejection], int]
+Entry = tuple[Sequence[Record], Sequence[Rejection], int]
 """A file's records, rejections and how many records it held."""
 
 
@@ -101,20 +101,26 @@ class ParseCache:
         with contextlib.suppress(OSError):
             self.path.unlink()
 
-    def lookup(self, files: Sequence[SourceFile]) -> dict[str, Entry]:
-        """The cached outcome of each listed file unchanged since it was stored, by display path."""
-        wanted = {
-            f.display: (f.size, f.mtime_ns)
+    def unchanged(self, files: Sequence[SourceFile]) -> set[str]:
+        """The display paths of the listed files whose entry is still good (same size
+        and modification time); nothing is decoded yet."""
+        return {
+            f.display
             for f in files
             if f.size >= 0 and self._known.get(f.display) == (f.size, f.mtime_ns)
         }
+
+    def lookup(self, files: Sequence[SourceFile]) -> dict[str, Entry]:
+        """The cached outcome of each listed file unchanged since it was stored, by display
+        path; empty when the cache cannot be read."""
+        wanted = self.unchanged(files)
         found: dict[str, Entry] = {}
         if self._db is None or not wanted:
             return found
         with self._guard("read"):
             for path, data in self._db.execute(f"SELECT path, data FROM {self.table}"):
                 if path in wanted:
-                    found[path] = decode_entry(data)
+                    found[path] = decode_entry(data, path)
             return found
         return {}
 
@@ -174,12 +180,19 @@ def encode_entry(entry: Entry) -> bytes:
     return pickle.dumps(plain, protocol=5)
 
 
-def decode_entry(data: bytes) -> Entry:
-    """The inverse of ``encode_entry``; raises on anything but a well-formed entry."""
+def decode_entry(data: bytes, display: str | None = None) -> Entry:
+    """The inverse of ``encode_entry``; raises on anything but a well-formed entry.
+
+    Records of the file shown as ``display`` share that string as their source path: a
+    large site holds 100,000 of them."""
     records, rejected, read = _Unpickler(io.BytesIO(data)).load()
     if not isinstance(read, int):
         raise ValueError("unexpected data in the cache")
-    return [_unrecord(r) for r in records], [Rejection(*r) for r in rejected], read
+    return (
+        tuple([_unrecord(r, display) for r in records]),
+        tuple([Rejection(*r) for r in rejected]) if rejected else (),
+        read,
+    )
 
 
 def _provider(p: Provider | None) -> tuple[str, str | None] | None:
@@ -233,8 +246,10 @@ def _shared(value: Any, make: Any = None) -> Any:
     return found
 
 
-def _unrecord(v: tuple[Any, ...]) -> Record:
+def _unrecord(v: tuple[Any, ...], display: str | None = None) -> Record:
     (path, line, title, url, canonical, published, updated, excerpt, body, topics) = v[:10]
+    if path == display:
+        path = display
     is_published, provider, images, related, category, kind, quality, heat, video = v[10:]
     if type(published) is not datetime or published.tzinfo is None:
         raise ValueError("unexpected data in the cache")

@@ -8,6 +8,7 @@ Selection needs no HTML, so every record is first read light (``validate_record`
 from __future__ import annotations
 
 import contextlib
+import itertools
 import multiprocessing
 import os
 import sys
@@ -16,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .cache import Entry, ParseCache, decode_entry, encode_entry
 from .errors import RecordError
@@ -91,6 +92,42 @@ def _chunks(files: Sequence[SourceFile]) -> list[Sequence[SourceFile]]:
     return [files[i : i + _CHUNK] for i in range(0, len(files), _CHUNK)]
 
 
+class Workers:
+    """The build's parser processes, one per core: started on first need, shared by
+    reading and completion, stopped when the build leaves the ``with`` block.
+
+    Forked: a worker starts at once, with every module already imported. A forked
+    worker maps the parent's memory, which counts again in its resident size: reading
+    starts the workers before it decodes anything, while the parent is still small."""
+
+    def __init__(self) -> None:
+        self.count = min(os.cpu_count() or 1, 8)
+        self._pool: ProcessPoolExecutor | None = None
+
+    def start(self) -> ProcessPoolExecutor:
+        """Start the workers now (if not yet): before the parent holds much memory."""
+        if self._pool is None:
+            context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
+            self._pool = ProcessPoolExecutor(self.count, mp_context=context)
+            self._pool.submit(os.getpid)  # a forking pool starts all its workers at once
+        return self._pool
+
+    def map(
+        self, function: Callable[..., list[bytes]], *args: Iterable[Any]
+    ) -> Iterator[list[bytes]]:
+        """``function`` over ``args`` in the workers, all submitted now; results in
+        order, as they come."""
+        return self.start().map(function, *args)
+
+    def __enter__(self) -> Workers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(cancel_futures=True)
+            self._pool = None
+
+
 def read_files(
     files: Sequence[SourceFile],
     max_size: int,
@@ -98,31 +135,39 @@ def read_files(
     *,
     light: bool = True,
     related: bool = True,
+    workers: Workers | None = None,
 ) -> Iterator[bytes]:
     """Read and validate files, one encoded outcome (``encode_entry``) per file, in the
     given order, as they become ready.
 
-    Many files are parsed by one worker process per core; results come back in order,
-    so the outcome is the same as reading them one by one. The caller handles each
-    outcome while the workers go on.
+    Many files go to ``workers`` (or workers of this call's own) at once, before this
+    returns; results come back in order, so the outcome is the same as reading them one
+    by one. The caller handles each outcome while the workers go on.
     """
-    workers = min(os.cpu_count() or 1, 8)
     chunks = _chunks(files)
-    done = 0
-    results: Iterable[list[bytes]]
-    with contextlib.ExitStack() as stack:
-        if len(files) < PARALLEL_FROM or workers < 2:
-            results = (_load_chunk(chunk, max_size, light, related) for chunk in chunks)
-        else:
-            context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-            pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=context))
-            n = len(chunks)
-            results = pool.map(_load_chunk, chunks, [max_size] * n, [light] * n, [related] * n)
+    own = Workers() if workers is None else None
+    pool = workers or own
+    assert pool is not None
+    if len(files) < PARALLEL_FROM or pool.count < 2:
+        results: Iterable[list[bytes]] = (
+            _load_chunk(chunk, max_size, light, related) for chunk in chunks
+        )
+    else:
+        n = len(chunks)
+        results = pool.map(_load_chunk, chunks, [max_size] * n, [light] * n, [related] * n)
+    return _each(results, len(files), progress, own)
+
+
+def _each(
+    results: Iterable[list[bytes]], total: int, progress: Progress | None, own: Workers | None
+) -> Iterator[bytes]:
+    with own or contextlib.nullcontext():
+        done = 0
         for result in results:
             yield from result
             done += len(result)
             if progress is not None:
-                progress(done, len(files))
+                progress(done, total)
 
 
 def cache_settings(config: Config) -> str:
@@ -145,12 +190,19 @@ def _through_cache(
     outcomes: dict[str, Entry] = {}
     cache = ParseCache(config.cache, cache_settings(config), full=full) if config.cache else None
     try:
+        known = cache.unchanged(files) if cache is not None else set()
+        missing = [f for f in files if f.display not in known]
+        fresh = read(missing)  # the workers start on these now...
         if cache is not None:
-            outcomes.update(cache.lookup(files))
-        missing = [f for f in files if f.display not in outcomes]
+            outcomes.update(cache.lookup(files))  # ... while the cached ones are decoded
+        # Files the cache was to give but could not (it was unreadable) are read too.
+        lost = [f for f in files if f.display in known and f.display not in outcomes]
         batch: list[tuple[SourceFile, bytes]] = []
-        for file, data in zip(missing, read(missing), strict=True):
-            outcomes[file.display] = decode_entry(data)
+        pairs = itertools.chain(
+            zip(missing, fresh, strict=True), zip(lost, read(lost), strict=True)
+        )
+        for file, data in pairs:
+            outcomes[file.display] = decode_entry(data, file.display)
             if cache is not None:
                 batch.append((file, data))
                 if len(batch) == _STORE_BATCH:
@@ -174,18 +226,21 @@ def load_records(
     config: Config,
     progress: Progress | None = None,
     listed: tuple[list[SourceFile], list[str]] | None = None,
+    workers: Workers | None = None,
 ) -> Loaded:
     """Read and validate every record of the configured sources, in file order.
 
     Files unchanged since the last run come from the parse cache (when configured);
-    the others are read, and the cache learns them.
+    the others are read (by ``workers`` when given), and the cache learns them.
     """
     files, warnings = listed or find_record_files(config.sources)
     related = config.related_entries
     outcomes, cache_warnings = _through_cache(
         config,
         files,
-        lambda missing: read_files(missing, config.max_file_size, progress, related=related),
+        lambda missing: read_files(
+            missing, config.max_file_size, progress, related=related, workers=workers
+        ),
         full=False,
         present=[f.display for f in files],
     )
@@ -255,7 +310,10 @@ def load_remote(config: Config) -> Loaded:
 
 
 def complete(
-    config: Config, planned: Sequence[PlannedFeed], listed: Sequence[SourceFile] = ()
+    config: Config,
+    planned: Sequence[PlannedFeed],
+    listed: Sequence[SourceFile] = (),
+    workers: Workers | None = None,
 ) -> list[PlannedFeed]:
     """The planned feeds with their entries' excerpts and bodies rendered.
 
@@ -270,7 +328,7 @@ def complete(
     outcomes, _ = _through_cache(
         config,
         files,
-        lambda missing: read_files(missing, config.max_file_size, light=False),
+        lambda missing: read_files(missing, config.max_file_size, light=False, workers=workers),
         full=True,
         present=list(stats) or wanted,
     )
