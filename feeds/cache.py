@@ -15,7 +15,7 @@ import pickle
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import astuple
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +24,7 @@ from .model import Image, Provider, Record, Rejection, RelatedItem, SourceLocati
 from .sources import SourceFile
 from .video import Video
 
-FORMAT = "feeds-parse-cache-3"
+FORMAT = "feeds-parse-cache-4"
 """Bumped whenever the stored layout changes; with the version and settings, the key."""
 FILE_NAME = "records.sqlite3"
 
@@ -153,16 +153,11 @@ class ParseCache:
             self._db = None
 
 
-_ALLOWED = {("datetime", "datetime"), ("datetime", "timezone"), ("datetime", "timedelta")}
-
-
 class _Unpickler(pickle.Unpickler):
-    """Builds plain data and dates, nothing else: a foreign pickle cannot run code."""
+    """Builds plain data, nothing else: a foreign pickle cannot run code."""
 
     def find_class(self, module: str, name: str) -> Any:
-        if (module, name) not in _ALLOWED:
-            raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
-        return super().find_class(module, name)
+        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
 
 
 # Records travel as plain tuples: unpickling dataclasses goes through fields() per
@@ -195,6 +190,22 @@ def decode_entry(data: bytes, display: str | None = None) -> Entry:
     )
 
 
+# Dates travel as microseconds since the epoch: a pickle without datetime objects holds
+# no class references, so decoding never calls the restricted find_class.
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _moment(moment: datetime | None) -> int | None:
+    return None if moment is None else (moment - _EPOCH) // _MICROSECOND
+
+
+def _unmoment(micros: int | None) -> datetime | None:
+    return None if micros is None else _EPOCH + timedelta(microseconds=micros)
+
+
+_MICROSECOND = timedelta(microseconds=1)
+
+
 def _provider(p: Provider | None) -> tuple[str, str | None] | None:
     return None if p is None else (p.name, p.domain)
 
@@ -210,8 +221,8 @@ def _record(r: Record) -> tuple[Any, ...]:
         r.title,
         r.url,
         r.canonical_url,
-        r.published_at,
-        r.updated_at,
+        _moment(r.published_at),
+        _moment(r.updated_at),
         r.excerpt,
         r.body_html,
         r.topics,
@@ -219,7 +230,7 @@ def _record(r: Record) -> tuple[Any, ...]:
         _provider(r.provider),
         tuple((i.url, i.width, i.height) for i in r.images),
         tuple(
-            (i.title, i.url, i.excerpt, i.published_at, _provider(i.provider), i.type)
+            (i.title, i.url, i.excerpt, _moment(i.published_at), _provider(i.provider), i.type)
             for i in r.related
         ),
         r.category,
@@ -251,22 +262,24 @@ def _unrecord(v: tuple[Any, ...], display: str | None = None) -> Record:
     if path == display:
         path = display
     is_published, provider, images, related, category, kind, quality, heat, video = v[10:]
-    if type(published) is not datetime or published.tzinfo is None:
+    if type(published) is not int:
         raise ValueError("unexpected data in the cache")
     return Record(
         SourceLocation(path, line),
         title,
         url,
         canonical,
-        published,
-        updated,
+        _EPOCH + timedelta(microseconds=published),
+        _unmoment(updated),
         excerpt,
         body,
         _shared(tuple(topics)),
         bool(is_published),
         None if provider is None else _shared(tuple(provider), _unprovider),
         tuple([Image(*i) for i in images]) if images else (),
-        tuple([RelatedItem(t, u, e, d, _unprovider(p), k) for t, u, e, d, p, k in related])
+        tuple(
+            [RelatedItem(t, u, e, _unmoment(d), _unprovider(p), k) for t, u, e, d, p, k in related]
+        )
         if related
         else (),
         category=None if category is None else _shared(category),

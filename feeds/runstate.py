@@ -33,8 +33,9 @@ FORMAT = "feeds-last-run-1"
 def fingerprint(config: Config, files: Sequence[SourceFile]) -> str:
     """What a run's outcome depends on, apart from the clock: code, settings, files."""
     digest = hashlib.sha256(f"{FORMAT}\n{__version__}\n{config!r}\n".encode())
-    for f in files:
-        digest.update(f"{f.display}\0{f.size}\0{f.mtime_ns}\n".encode())
+    # One text, hashed at once: 100,000 small updates cost more than the hashing.
+    listing = "".join([f"{f.display}\0{f.size}\0{f.mtime_ns}\n" for f in files])
+    digest.update(listing.encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
 
 

@@ -3,6 +3,7 @@ the file system, not the files)."""
 
 from __future__ import annotations
 
+import operator
 import os
 from collections.abc import Iterable
 from pathlib import Path
@@ -77,6 +78,7 @@ def find_record_files(sources: Iterable[Path]) -> tuple[list[SourceFile], list[s
 
 
 _SUFFIXES = tuple(RECORD_SUFFIXES)
+_NAME = operator.attrgetter("name")
 
 
 def identity(stat: os.stat_result) -> int:
@@ -110,21 +112,25 @@ class _Walk:
 
     def folder(self, folder: Path | str) -> None:
         try:
-            entries = sorted(os.scandir(folder), key=lambda e: e.name)
+            with os.scandir(folder) as listing:
+                entries = sorted(listing, key=_NAME)
         except OSError as exc:
             shown = self.display(str(folder))
             self.warnings.append(f"{shown}: cannot list folder ({exc.strerror or exc})")
             return
         for entry in entries:
-            if entry.name.startswith("."):
+            name = entry.name
+            if name[0] == ".":
                 continue
             try:
-                if entry.is_symlink():
-                    self.link(entry)
+                # The file type comes with the listing: only a record file costs a stat.
+                if entry.is_file(follow_symlinks=False):  # a regular file, not a link
+                    if name.lower().endswith(_SUFFIXES):
+                        self.add(entry.path, entry.stat(follow_symlinks=False))
                 elif entry.is_dir(follow_symlinks=False):
                     self.subfolder(entry.path, entry.stat(follow_symlinks=False))
-                elif _is_record(entry.name) and entry.is_file(follow_symlinks=False):
-                    self.add(entry.path, entry.stat(follow_symlinks=False))
+                elif entry.is_symlink():
+                    self.link(entry)
             except OSError as exc:  # vanished or unreadable since listing
                 self.warnings.append(f"{self.display(entry.path)}: skipped ({exc.strerror or exc})")
 
