@@ -30,6 +30,8 @@ _SAFE_ASCII = b"\n" + bytes(range(0x20, 0x7F))
 # A simple key: ASCII word characters (never a number, a date or '<<'), then ':' and a space
 # or the end of the line. Anything fancier (quoted, spaced, '? ' keys) goes to PyYAML.
 _KEY = re.compile(r"([A-Za-z_][A-Za-z0-9_.-]{0,999}):(?: +|$)")
+# The most common line of all: a simple key and a double-quoted value without escapes.
+_QUOTED_LINE = re.compile(r'( *)(- +)?([A-Za-z_][A-Za-z0-9_.-]{0,999}): +"([^"\\]*)" *')
 # Plain words YAML 1.1 turns into booleans or null: as keys they would not be strings.
 _RESERVED_KEYS = frozenset(
     form
@@ -122,9 +124,18 @@ def _scan(text: str) -> dict[str, Any] | None:
     for raw in text.split("\n"):
         token = lines.get(raw)
         if token is None:
-            token = _tokenize(raw)
-            if len(lines) < _LINES_LIMIT and _worth_keeping(raw, token):
-                lines[raw] = token
+            quoted = _QUOTED_LINE.fullmatch(raw)
+            if quoted is not None and quoted[3] not in _RESERVED_KEYS:
+                # 'key: "text"' (or '- key: "text"'), no escapes: one regex match instead
+                # of the general path; such lines are nearly unique, so none is kept.
+                spaces, dash, key, value = quoted.groups()
+                indent = len(spaces)
+                column = indent + len(dash) if dash else indent
+                token = (indent, dash is not None, key, value, column)
+            else:
+                token = _tokenize(raw)
+                if len(lines) < _LINES_LIMIT and _worth_keeping(raw, token):
+                    lines[raw] = token
         if not token:
             continue
         indent, item, key, value, column = token
