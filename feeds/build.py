@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -21,7 +22,7 @@ from .model import Config, Duplicate, RecordCounts, Report
 from .sources import find_record_files
 
 if TYPE_CHECKING:
-    from .reading import Loaded, Workers
+    from .reading import Loaded, Prefetch, Workers
     from .selection import Classified
     from .sources import SourceFile
 
@@ -95,19 +96,23 @@ def _build(config: Config, *, now: datetime, progress: Progress | None, force: b
     version or its complete new one. A failed ping is a warning: the exit code stays.
     """
     with contextlib.ExitStack() as stack:
-        workers = None
-        if force or not runstate.may_skip(config):
-            # Every record will be read: start the parser processes before listing, while
-            # this process is small (a forked worker's resident memory counts it again).
-            from .reading import Workers
+        workers = prefetch = None
+        if (force or not runstate.may_skip(config)) and (os.cpu_count() or 1) > 1:
+            # Records will be read: start the parser processes before listing, while this
+            # process is small (a forked worker's resident memory counts it again); with
+            # no parse cache to consult, they read each file as soon as it is listed.
+            from .cache import ParseCache
+            from .reading import Prefetch, Workers
 
             workers = stack.enter_context(Workers())
             workers.start()
-        listed = find_record_files(config.sources)
+            if config.cache is None or not ParseCache.exists(config.cache):
+                prefetch = Prefetch(workers, config.max_file_size, config.related_entries)
+        listed = find_record_files(config.sources, prefetch.add if prefetch else None)
         key = runstate.fingerprint(config, listed[0])
         if not force and (last := runstate.unchanged_report(config, key, now)) is not None:
             return last
-        return _run(config, now, progress, force, listed, key, workers)
+        return _run(config, now, progress, force, listed, key, workers, prefetch)
 
 
 def _run(
@@ -118,6 +123,7 @@ def _run(
     listed: tuple[list[SourceFile], list[str]],
     key: str,
     started: Workers | None,
+    prefetch: Prefetch | None,
 ) -> Report:
     # Imported only now: a cron run with nothing to do never loads the stages (PyYAML's
     # record loader, nh3, markdown-it, feedgen, lxml, multiprocessing).
@@ -128,7 +134,7 @@ def _run(
     from .selection import EPOCH, classify, plan_feeds
 
     with started or Workers() as workers:
-        loaded = load_records(config, progress, listed, workers)
+        loaded = load_records(config, progress, listed, workers, prefetch)
         classified = classify(loaded.records, now)
         plan = plan_feeds(config, classified.published, now=now, archives=True)
         planned = complete(config, plan, listed[0], workers)

@@ -101,6 +101,11 @@ class ParseCache:
         with contextlib.suppress(OSError):
             self.path.unlink()
 
+    @staticmethod
+    def exists(folder: Path) -> bool:
+        """Whether ``folder`` holds a parse cache (possibly with entries to use)."""
+        return (folder / FILE_NAME).is_file()
+
     def unchanged(self, files: Sequence[SourceFile]) -> set[str]:
         """The display paths of the listed files whose entry is still good (same size
         and modification time); nothing is decoded yet."""

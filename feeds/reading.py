@@ -14,7 +14,7 @@ import os
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -107,6 +107,8 @@ class Workers:
     def start(self) -> ProcessPoolExecutor:
         """Start the workers now (if not yet): before the parent holds much memory."""
         if self._pool is None:
+            if self.count < 2:
+                raise ValueError("one core: files are read in this process")
             context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
             self._pool = ProcessPoolExecutor(self.count, mp_context=context)
             self._pool.submit(os.getpid)  # a forking pool starts all its workers at once
@@ -119,6 +121,10 @@ class Workers:
         order, as they come."""
         return self.start().map(function, *args)
 
+    def submit(self, function: Callable[..., list[bytes]], *args: Any) -> Future[list[bytes]]:
+        """``function(*args)`` in a worker."""
+        return self.start().submit(function, *args)
+
     def __enter__(self) -> Workers:
         return self
 
@@ -126,6 +132,42 @@ class Workers:
         if self._pool is not None:
             self._pool.shutdown(cancel_futures=True)
             self._pool = None
+
+
+class Prefetch:
+    """Record files handed to the workers while the listing goes on, for a build that
+    will read every file (no parse cache to consult): parsing starts with the first
+    folder listed instead of after the last."""
+
+    def __init__(self, workers: Workers, max_size: int, related: bool) -> None:
+        self.workers, self.max_size, self.related = workers, max_size, related
+        self.count = 0
+        self._chunk: list[SourceFile] = []
+        self._results: list[Future[list[bytes]]] = []
+
+    def add(self, file: SourceFile) -> None:
+        """One more listed file (``find_record_files``' ``found``)."""
+        self.count += 1
+        self._chunk.append(file)
+        if len(self._chunk) == _CHUNK:
+            self._submit()
+
+    def _submit(self) -> None:
+        chunk, self._chunk = self._chunk, []
+        args = (chunk, self.max_size, True, self.related)
+        self._results.append(self.workers.submit(_load_chunk, *args))
+
+    def outcomes(self, progress: Progress | None = None) -> Iterator[bytes]:
+        """The encoded outcome of every file added, in order (as ``read_files``)."""
+        if self._chunk:
+            self._submit()
+        return _each(self._results_once(), self.count, progress, None)
+
+    def _results_once(self) -> Iterator[list[bytes]]:
+        # Popped as they are used: a kept future keeps its result (100,000 outcomes).
+        self._results.reverse()
+        while self._results:
+            yield self._results.pop().result()
 
 
 def read_files(
@@ -227,6 +269,7 @@ def load_records(
     progress: Progress | None = None,
     listed: tuple[list[SourceFile], list[str]] | None = None,
     workers: Workers | None = None,
+    prefetched: Prefetch | None = None,
 ) -> Loaded:
     """Read and validate every record of the configured sources, in file order.
 
@@ -235,12 +278,16 @@ def load_records(
     """
     files, warnings = listed or find_record_files(config.sources)
     related = config.related_entries
+
+    def parse(missing: list[SourceFile]) -> Iterator[bytes]:
+        if prefetched is not None and prefetched.count == len(missing) == len(files):
+            return prefetched.outcomes(progress)  # every file, already being read
+        return read_files(missing, config.max_file_size, progress, related=related, workers=workers)
+
     outcomes, cache_warnings = _through_cache(
         config,
         files,
-        lambda missing: read_files(
-            missing, config.max_file_size, progress, related=related, workers=workers
-        ),
+        parse,
         full=False,
         present=[f.display for f in files],
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import operator
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import NamedTuple
 
@@ -38,8 +38,11 @@ def display_path(path: Path) -> str:
         return text
 
 
-def find_record_files(sources: Iterable[Path]) -> tuple[list[SourceFile], list[str]]:
-    """Every record file below the sources, sorted, plus warnings about skipped links.
+def find_record_files(
+    sources: Iterable[Path], found: Callable[[SourceFile], None] | None = None
+) -> tuple[list[SourceFile], list[str]]:
+    """Every record file below the sources, sorted, plus warnings about skipped links;
+    ``found`` is told of each file as soon as it is listed.
 
     Folders are searched recursively; dot-files and dot-folders are skipped; a symbolic
     link is followed only when it stays inside its source folder, and never twice.
@@ -58,9 +61,10 @@ def find_record_files(sources: Iterable[Path]) -> tuple[list[SourceFile], list[s
             stat = source.stat()
             if identity(stat) not in seen:
                 seen.add(identity(stat))
-                files.append(
-                    SourceFile(source, display_path(source), stat.st_size, stat.st_mtime_ns)
-                )
+                file = SourceFile(source, display_path(source), stat.st_size, stat.st_mtime_ns)
+                files.append(file)
+                if found is not None:
+                    found(file)
             continue
         try:
             os.scandir(source).close()
@@ -72,7 +76,7 @@ def find_record_files(sources: Iterable[Path]) -> tuple[list[SourceFile], list[s
             ) from None
         root = source.resolve()
         top = source.stat()
-        walk = _Walk(root, files, warnings, seen, {identity(top)})
+        walk = _Walk(root, files, warnings, seen, {identity(top)}, found)
         walk.folder(source)
     return files, warnings
 
@@ -102,9 +106,10 @@ class _Walk:
         warnings: list[str],
         seen: set[int],
         visited: set[int],
+        found: Callable[[SourceFile], None] | None = None,
     ) -> None:
         self.root, self.files, self.warnings = root, files, warnings
-        self.seen, self.visited = seen, visited
+        self.seen, self.visited, self.found = seen, visited, found
         self.prefix = os.getcwd() + os.sep  # noqa: PTH109 - a str, compared by prefix
 
     def display(self, path: str) -> str:
@@ -160,4 +165,7 @@ class _Walk:
         key = identity(stat)
         if key not in self.seen:
             self.seen.add(key)
-            self.files.append(SourceFile(path, self.display(path), stat.st_size, stat.st_mtime_ns))
+            file = SourceFile(path, self.display(path), stat.st_size, stat.st_mtime_ns)
+            self.files.append(file)
+            if self.found is not None:
+                self.found(file)
