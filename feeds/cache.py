@@ -24,7 +24,7 @@ from .model import Image, Provider, Record, Rejection, RelatedItem, SourceLocati
 from .sources import SourceFile
 from .video import Video
 
-FORMAT = "feeds-parse-cache-4"
+FORMAT = "feeds-parse-cache-5"
 """Bumped whenever the stored layout changes; with the version and settings, the key."""
 FILE_NAME = "records.sqlite3"
 
@@ -115,19 +115,26 @@ class ParseCache:
             if f.size >= 0 and self._known.get(f.display) == (f.size, f.mtime_ns)
         }
 
-    def lookup(self, files: Sequence[SourceFile]) -> dict[str, Entry]:
-        """The cached outcome of each listed file unchanged since it was stored, by display
-        path; empty when the cache cannot be read."""
+    def lookup(self, files: Sequence[SourceFile]) -> dict[str, bytes]:
+        """The stored (encoded) outcome of each listed file unchanged since it was stored,
+        by display path; empty when the cache cannot be read. Decode with ``decode``."""
         wanted = self.unchanged(files)
-        found: dict[str, Entry] = {}
+        found: dict[str, bytes] = {}
         if self._db is None or not wanted:
             return found
         with self._guard("read"):
             for path, data in self._db.execute(f"SELECT path, data FROM {self.table}"):
                 if path in wanted:
-                    found[path] = decode_entry(data, path)
+                    found[path] = data
             return found
         return {}
+
+    def decode(self, data: bytes, display: str) -> Entry | None:
+        """A stored outcome decoded, or None (with a warning, the cache emptied) when it
+        cannot be: the caller reads the file instead."""
+        with self._guard("read"):
+            return decode_entry(data, display)
+        return None
 
     def store(self, items: Iterable[tuple[SourceFile, bytes]]) -> None:
         """Store the encoded outcome (``encode_entry``) of files read in this run."""

@@ -19,17 +19,21 @@ import yaml
 
 from .errors import RenderError, UsageError
 from .model import Config, Record, Site
-from .reading import load_records
+from .reading import complete, load_records
 from .render import render_feed
 from .selection import Classified, PlannedFeed, assign_topics, classify, plan_feeds
 from .slugs import topic_key
 from .topictree import TopicIndex, parents
 
 
+def _uncached(config: Config) -> Config:
+    """No parse cache: these commands must not write anything, not even a cache."""
+    return replace(config, cache=None)
+
+
 def _read(config: Config, now: datetime) -> tuple[Classified, tuple[str, ...], int]:
     """Every record classified at ``now``, the problems met reading them, and how many."""
-    # No parse cache: these commands must not write anything, not even a cache.
-    loaded = load_records(replace(config, cache=None))
+    loaded = load_records(_uncached(config))
     problems = tuple(str(r) for r in loaded.rejected) + loaded.warnings
     return classify(loaded.records, now), problems, loaded.read
 
@@ -49,7 +53,7 @@ class CheckResult:
 def check(config: Config, now: datetime) -> CheckResult:
     """Read and validate every record and render every feed in memory; write nothing."""
     classified, problems, read = _read(config, now)
-    planned = plan_feeds(config, classified.published, now=now)
+    planned = complete(_uncached(config), plan_feeds(config, classified.published, now=now))
     found = list(problems)
     files = 0
     for feed in planned:
@@ -242,7 +246,8 @@ def find_feed(config: Config, planned: Sequence[PlannedFeed], wanted: str) -> Pl
 def preview(config: Config, wanted: str, now: datetime) -> PlannedFeed:
     """The feed of topic ``wanted`` as a build at ``now`` would write it."""
     classified, _, _ = _read(config, now)
-    return find_feed(config, plan_feeds(config, classified.published, now=now), wanted)
+    feed = find_feed(config, plan_feeds(config, classified.published, now=now), wanted)
+    return complete(_uncached(config), [feed])[0]
 
 
 def preview_line(record: Record) -> str:

@@ -108,6 +108,11 @@ class Record:
     """The video player the record features (``featuredContent``), shown as a plain link."""
 
     @property
+    def is_light(self) -> bool:
+        """Read light (``validate_record``): no title, link or HTML until completed."""
+        return not self.title
+
+    @property
     def modified_at(self) -> datetime:
         """The newest of the record's dates: when it last changed."""
         if self.updated_at is not None and self.updated_at > self.published_at:

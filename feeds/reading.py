@@ -8,7 +8,6 @@ Selection needs no HTML, so every record is first read light (``validate_record`
 from __future__ import annotations
 
 import contextlib
-import itertools
 import multiprocessing
 import os
 import sys
@@ -224,37 +223,42 @@ def _through_cache(
     *,
     full: bool,
     present: Sequence[str],
-) -> tuple[dict[str, Entry], list[str]]:
-    """Each file's outcome by display path: from the parse cache when the file is
-    unchanged, else from ``read`` (encoded outcomes, stored as they are, decoded as they
-    arrive). Entries of files not ``present`` are dropped from the cache; its warnings
-    come back too."""
-    outcomes: dict[str, Entry] = {}
+    warnings: list[str],
+) -> Iterator[tuple[SourceFile, Entry]]:
+    """Each file's outcome, in file order: from the parse cache when the file is
+    unchanged, else from ``read`` (encoded outcomes, stored as they are). Entries of
+    files not ``present`` are dropped from the cache; its warnings join ``warnings``.
+
+    Outcomes are decoded one at a time as they are handed out, so none is held twice."""
     cache = ParseCache(config.cache, cache_settings(config), full=full) if config.cache else None
     try:
         known = cache.unchanged(files) if cache is not None else set()
         missing = [f for f in files if f.display not in known]
-        fresh = read(missing)  # the workers start on these now...
-        if cache is not None:
-            outcomes.update(cache.lookup(files))  # ... while the cached ones are decoded
-        # Files the cache was to give but could not (it was unreadable) are read too.
-        lost = [f for f in files if f.display in known and f.display not in outcomes]
+        fresh = zip(missing, read(missing), strict=True)  # the workers start on these now
+        stored = cache.lookup(files) if cache is not None else {}
         batch: list[tuple[SourceFile, bytes]] = []
-        pairs = itertools.chain(
-            zip(missing, fresh, strict=True), zip(lost, read(lost), strict=True)
-        )
-        for file, data in pairs:
-            outcomes[file.display] = decode_entry(data, file.display)
-            if cache is not None:
-                batch.append((file, data))
-                if len(batch) == _STORE_BATCH:
-                    cache.store(batch)
-                    batch = []
-        if cache is None:
-            return outcomes, []
-        cache.store(batch)
-        cache.forget_others(present)
-        return outcomes, cache.warnings
+        for file in files:
+            data = stored.pop(file.display, None)
+            entry = None
+            if data is not None and cache is not None:
+                entry = cache.decode(data, file.display)
+            if entry is None:
+                if file.display in known:  # the cache was to give it but could not
+                    data = next(iter(read([file])))
+                else:
+                    listed, data = next(fresh)
+                    assert listed is file, "outcomes out of order"
+                entry = decode_entry(data, file.display)
+                if cache is not None:
+                    batch.append((file, data))
+                    if len(batch) == _STORE_BATCH:
+                        cache.store(batch)
+                        batch = []
+            yield file, entry
+        if cache is not None:
+            cache.store(batch)
+            cache.forget_others(present)
+            warnings.extend(cache.warnings)
     finally:
         if cache is not None:
             cache.close()
@@ -284,19 +288,14 @@ def load_records(
             return prefetched.outcomes(progress)  # every file, already being read
         return read_files(missing, config.max_file_size, progress, related=related, workers=workers)
 
-    outcomes, cache_warnings = _through_cache(
-        config,
-        files,
-        parse,
-        full=False,
-        present=[f.display for f in files],
-    )
-    warnings = [*warnings, *cache_warnings]
+    warnings = list(warnings)
     records: list[Record] = []
     rejected: list[Rejection] = []
     read = 0
-    for source in files:
-        good, bad, count = outcomes[source.display]
+    present = [f.display for f in files]
+    for _, (good, bad, count) in _through_cache(
+        config, files, parse, full=False, present=present, warnings=warnings
+    ):
         records.extend(good)
         rejected.extend(bad)
         read += count
@@ -308,6 +307,10 @@ def load_records(
         tuple(warnings) + remote.warnings,
         remote.failed_sources,
     )
+
+
+def _same_dates(one: Record, other: Record) -> bool:
+    return (one.published_at, one.updated_at) == (other.published_at, other.updated_at)
 
 
 def cache_folder(config: Config, stack: contextlib.ExitStack) -> Path:
@@ -367,28 +370,39 @@ def complete(
     Records were read light (selection needs no HTML); only those that reach a feed are
     read again in full, a few thousand at most however large the site, and those of
     unchanged files come from the cache's table of complete records. An entry whose
-    file changed in between keeps its light form (it is rebuilt in full next run).
+    file changed or vanished in between is left out of this run's feeds.
     """
-    stats = {f.display: f for f in listed}
     wanted = sorted({r.source.path for feed in planned for r in feed.entries})
+    chosen = set(wanted)
+    stats = {f.display: f for f in listed if f.display in chosen}
     files = [stats.get(d) or SourceFile(d, d) for d in wanted if d in stats or Path(d).is_file()]
-    outcomes, _ = _through_cache(
+    outcomes = _through_cache(
         config,
         files,
         lambda missing: read_files(missing, config.max_file_size, light=False, workers=workers),
         full=True,
-        present=list(stats) or wanted,
+        present=[f.display for f in listed] or wanted,
+        warnings=[],
     )
-    full: dict[tuple[str, int | None], Record] = {}
-    for entry in outcomes.values():
+    # Several records can share a file and a line (a JSON listing written on one line):
+    # the canonical URL and the dates tell them apart.
+    full: dict[tuple[str, int | None, str], list[Record]] = {}
+    for _, entry in outcomes:
         for record in entry[0]:
-            full[(record.source.path, record.source.line)] = record
+            key = (record.source.path, record.source.line, record.canonical_url)
+            full.setdefault(key, []).append(record)
 
-    def completed(record: Record) -> Record:
-        whole = full.get((record.source.path, record.source.line))
-        if whole is None or whole.canonical_url != record.canonical_url:
-            return record  # not from a file (or the file changed): as it was read
+    def completed(record: Record) -> Record | None:
+        found = full.get((record.source.path, record.source.line, record.canonical_url), [])
+        whole = next((r for r in found if _same_dates(r, record)), found[0] if found else None)
+        if whole is None:
+            # Not from a file (read in full already), or the file changed or vanished
+            # since it was listed: a light record cannot be shown; the next run has it.
+            return None if record.is_light else record
         # Selection may have renamed topics (aliases to configured names): keep its names.
         return replace(whole, topics=record.topics)
 
-    return [replace(feed, entries=tuple(completed(r) for r in feed.entries)) for feed in planned]
+    return [
+        replace(feed, entries=tuple(c for r in feed.entries if (c := completed(r)) is not None))
+        for feed in planned
+    ]

@@ -57,8 +57,9 @@ def validate_record(raw: RawRecord, *, light: bool = False, related: bool = True
     """Check and convert one record; raises RecordError naming the file, line and field.
 
     ``light`` checks every field the same way but leaves out what selection never needs
-    and no check depends on (the sanitized excerpts, the Markdown body, images and the
-    video): a build completes only the records that reach a feed (``reading.complete``).
+    (the title and link, the sanitized excerpts, the Markdown body, images and the
+    video): a build completes only the records that reach a feed (``reading.complete``),
+    and a site of a million records holds a million light ones.
     A light record also leaves out its related items unless ``related`` (a feed uses
     ``related: entries``).
     """
@@ -84,8 +85,9 @@ def _record(raw: RawRecord, light: bool, keep_related: bool = True) -> Record:
         raise _Invalid("webUrl", "missing; give the record a webUrl or an originalUrl")
     return Record(
         source=raw.source,
-        title=title,
-        url=url,
+        # Checked above either way; a light record leaves them out (see validate_record).
+        title="" if light else title,
+        url="" if light else url,
         canonical_url=canonical_url(original_url or url),
         published_at=published_at,
         updated_at=updated_at,
@@ -329,8 +331,10 @@ def _published(value: Any) -> bool:
 def _number(value: Any, field: str) -> float | None:
     if value is None or value == "":
         return None
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        number: float = value  # kept an int: small ones are shared, floats never are
+    elif isinstance(value, float):
+        number = value
     elif isinstance(value, str):
         try:
             number = float(value)

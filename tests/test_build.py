@@ -182,3 +182,29 @@ def test_max_age_follows_the_clock_even_when_no_file_changes(tmp_path: Path) -> 
     assert (later.returncode, later.stderr) == (0, "")
     assert b"Story a" not in site.read_bytes()
     assert b"Story b" in site.read_bytes()
+
+
+def test_records_sharing_a_line_each_get_their_own_full_entry(tmp_path: Path) -> None:
+    # A JSON listing written on one line: every record starts on line 1, and each entry
+    # must still be completed from its own record (title, excerpt), not a neighbour's.
+    import json
+
+    stories = [
+        {
+            "title": f"Story {n}",
+            "excerpt": f"<p>Summary of story {n}</p>",
+            "publishedDateTime": f"2026-09-0{n}T10:00:00Z",
+            "webUrl": f"https://news.example.com/{n}",
+            "topics": ["AI"],
+        }
+        for n in (1, 2, 3)
+    ]
+    (tmp_path / "records").mkdir()
+    (tmp_path / "records" / "page.json").write_text(json.dumps({"value": stories}))
+    assert run_feeds("build", "--config", config(tmp_path)).returncode == 0
+    parsed = feedparser.parse((tmp_path / "public" / "ai" / "atom.xml").read_bytes())
+    got = {e.link: (e.title, e.summary) for e in parsed.entries}
+    assert got == {
+        f"https://news.example.com/{n}": (f"Story {n}", f"<p>Summary of story {n}</p>")
+        for n in (1, 2, 3)
+    }
