@@ -138,10 +138,15 @@ def _run(
         classified = classify(loaded.records, now)
         plan = plan_feeds(config, classified.published, now=now, archives=True)
         planned = complete(config, plan, listed[0], workers)
-    sealed, warnings = read_sealed(config, planned)
-    extras, found = learn_enclosures(config, planned)
-    memo = RenderMemo.load(config.output, config.cache) if not force else None
-    rendered = render_all(config, planned, sealed=sealed, extras=extras, memo=memo)
+        sealed, warnings = read_sealed(config, planned)
+        extras, found = learn_enclosures(config, planned)
+        memo = RenderMemo.load(config.output, config.cache) if not force else None
+        # Workers started while this process was small draw the feeds too; none are
+        # started for it now (each would count this process's memory again).
+        parallel = workers.map if workers.started else None
+        rendered = render_all(
+            config, planned, sealed=sealed, extras=extras, memo=memo, parallel=parallel
+        )
     updated = max((p.updated for p in planned), default=EPOCH)
     side = [
         *rendered.files,

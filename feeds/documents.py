@@ -6,10 +6,10 @@ RFC 5005 archives), the OPML list and the subscribe pages, as bytes in memory; n
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from .archive import ArchivePlan, PageKey, archive_links, archive_path, dump_sealed, plan_archive
 from .model import Config, FeedExtras, FeedSpec, Record
@@ -83,6 +83,21 @@ def _extras(config: Config, spec: FeedSpec, **changes: object) -> FeedExtras:
     return replace(extras, **changes)  # type: ignore[arg-type]
 
 
+Parallel = Callable[[Callable[[Any], Any], Sequence[Any]], Iterable[Any]]
+"""A map over worker processes (``reading.Workers.map``): results in order."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Job:
+    """One subscription feed file to render."""
+
+    feed: PlannedFeed
+    fmt: str
+    entries: tuple[Record, ...]
+    url: str
+    extras: FeedExtras
+
+
 def render_all(
     config: Config,
     planned: Sequence[PlannedFeed],
@@ -90,18 +105,19 @@ def render_all(
     sealed: Mapping[str, Sequence[PageKey]] | None = None,
     extras: FeedExtras | None = None,
     memo: RenderMemo | None = None,
+    parallel: Parallel | None = None,
 ) -> Rendered:
     """Render every feed file of the build; raises RenderError before anything is written.
 
     ``sealed`` holds each archived feed's sealed page keys from the last run (by
-    ``state_path``); ``extras`` carries what applies to every feed (enclosures).
+    ``state_path``); ``extras`` carries what applies to every feed (enclosures). With
+    ``parallel``, the feeds' files are drawn in worker processes, a feed per task.
     """
 
     base = config.site.url
     enclosures = extras.enclosures if extras is not None else ()
-    feeds: list[RenderedFeed] = []
+    jobs: list[_Job] = []
     files: list[SideFile] = []
-    warnings: list[str] = []
     current: dict[str, tuple[Record, ...]] = {}
     archives: dict[str, str] = {}
     for feed in planned:
@@ -120,10 +136,7 @@ def render_all(
                 else {}
             )
             options = _extras(config, spec, links=tuple(links.items()), enclosures=enclosures)
-            rendered = _sized(feed, fmt, entries, spec.feed_url(fmt, base), options, memo)
-            feeds.append(rendered)
-            if rendered.entries < rendered.wanted:
-                warnings.append(_trimmed(rendered))
+            jobs.append(_Job(feed, fmt, tuple(entries), spec.feed_url(fmt, base), options))
         first = spec.path(spec.formats[0])
         current[first] = entries
         if plan is not None:
@@ -132,42 +145,80 @@ def render_all(
                 xml = [f for f in spec.formats if f in ARCHIVE_FORMATS]
                 if xml:
                     archives[first] = base + archive_path(spec.slug, plan.pages[-1].number, xml[0])
-    return Rendered(tuple(feeds), tuple(files), tuple(warnings), current, archives)
+    feeds = _draw_all(jobs, memo, parallel)
+    warnings = tuple(_trimmed(r) for r in feeds if r.entries < r.wanted)
+    return Rendered(tuple(feeds), tuple(files), warnings, current, archives)
 
 
-def _sized(
-    feed: PlannedFeed,
+def _draw_all(
+    jobs: Sequence[_Job], memo: RenderMemo | None, parallel: Parallel | None
+) -> list[RenderedFeed]:
+    """Each job's file: read back from disk when ``memo`` knows it was made from exactly
+    these inputs, else drawn (here, or by ``parallel`` a feed's files per task)."""
+    done: dict[int, RenderedFeed] = {}
+    signatures: dict[int, str] = {}
+    for index, job in enumerate(jobs):
+        if memo is None:
+            continue
+        spec = job.feed.spec
+        sig = signature(
+            spec, job.fmt, job.url, job.feed.updated.isoformat(), job.extras, job.entries
+        )
+        reused = memo.reuse(spec.path(job.fmt), sig)
+        if reused is not None:
+            done[index] = _rendered(job, *reused)
+        signatures[index] = sig
+    groups: dict[int, list[int]] = {}  # the files of one feed travel together
+    for index, job in enumerate(jobs):
+        if index not in done:
+            groups.setdefault(id(job.feed), []).append(index)
+    tasks = [[_task(jobs[i]) for i in group] for group in groups.values()]
+    results = parallel(draw_files, tasks) if parallel and len(tasks) > 1 else map(draw_files, tasks)
+    for group, drawn in zip(groups.values(), results, strict=True):
+        for index, (data, kept) in zip(group, drawn, strict=True):
+            done[index] = _rendered(jobs[index], data, kept)
+    if memo is not None:
+        for index, rendered in done.items():
+            memo.rendered(rendered.path, signatures[index], rendered.entries)
+    return [done[index] for index in range(len(jobs))]
+
+
+def _rendered(job: _Job, data: bytes, kept: int) -> RenderedFeed:
+    path = job.feed.spec.path(job.fmt)
+    return RenderedFeed(job.feed, job.fmt, path, job.url, data, kept, len(job.entries))
+
+
+Task = tuple[FeedSpec, str, tuple[Record, ...], str, datetime, FeedExtras]
+
+
+def _task(job: _Job) -> Task:
+    return (job.feed.spec, job.fmt, job.entries, job.url, job.feed.updated, job.extras)
+
+
+def draw_files(tasks: Sequence[Task]) -> list[tuple[bytes, int]]:
+    """Each task's file and how many entries it kept (see ``_draw``). Runs in a worker
+    process too: tasks and results are plain values."""
+    return [_draw(*task) for task in tasks]
+
+
+def _draw(
+    spec: FeedSpec,
     fmt: str,
-    entries: Sequence[Record],
+    entries: tuple[Record, ...],
     url: str,
+    updated: datetime,
     extras: FeedExtras,
-    memo: RenderMemo | None = None,
-) -> RenderedFeed:
-    """One subscription feed file, its oldest entries left out when over ``max_bytes``;
-    read back from disk when ``memo`` knows it was made from exactly these inputs."""
+) -> tuple[bytes, int]:
+    """One feed file, its oldest entries left out when it would exceed ``max_bytes``."""
     from .render import render_feed
 
-    spec = feed.spec
-    path = spec.path(fmt)
-    sig = ""
-    if memo is not None:
-        sig = signature(spec, fmt, url, feed.updated.isoformat(), extras, entries)
-        reused = memo.reuse(path, sig)
-        if reused is not None:
-            data, kept = reused
-            memo.rendered(path, sig, kept)
-            return RenderedFeed(feed, fmt, path, url, data, kept, len(entries))
-
     def draw(chosen: Sequence[Record]) -> bytes:
-        return render_feed(spec, fmt, chosen, feed_url=url, updated=feed.updated, extras=extras)
+        return render_feed(spec, fmt, chosen, feed_url=url, updated=updated, extras=extras)
 
     if spec.max_bytes is None:
-        data, dropped = draw(entries), 0
-    else:
-        data, dropped = fit(entries, draw, spec.max_bytes)
-    if memo is not None:
-        memo.rendered(path, sig, len(entries) - dropped)
-    return RenderedFeed(feed, fmt, path, url, data, len(entries) - dropped, len(entries))
+        return draw(entries), len(entries)
+    data, dropped = fit(entries, draw, spec.max_bytes)
+    return data, len(entries) - dropped
 
 
 def _trimmed(feed: RenderedFeed) -> str:

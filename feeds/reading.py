@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .cache import Entry, ParseCache, decode_entry, encode_entry
 from .errors import RecordError
@@ -26,6 +26,8 @@ from .sources import SourceFile, find_record_files
 
 if TYPE_CHECKING:
     from .frontmatter import RawRecord
+
+T = TypeVar("T")
 
 Progress = Callable[[int, int], None]
 """Called with (files done, files in all) while reading (``build.Progress``)."""
@@ -113,9 +115,12 @@ class Workers:
             self._pool.submit(os.getpid)  # a forking pool starts all its workers at once
         return self._pool
 
-    def map(
-        self, function: Callable[..., list[bytes]], *args: Iterable[Any]
-    ) -> Iterator[list[bytes]]:
+    @property
+    def started(self) -> bool:
+        """Whether the workers are running (started before the parent grew, or not)."""
+        return self._pool is not None
+
+    def map(self, function: Callable[..., T], *args: Iterable[Any]) -> Iterator[T]:
         """``function`` over ``args`` in the workers, all submitted now; results in
         order, as they come."""
         return self.start().map(function, *args)
