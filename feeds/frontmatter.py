@@ -111,9 +111,12 @@ def parse_record_bytes(
 
 def _read_bytes(path: Path | str, display: str, max_size: int) -> bytes:
     try:
-        with open(path, "rb") as stream:  # noqa: PTH123 - see read_record_file
-            # Read one byte past the limit: the file may grow after a stat().
-            return stream.read(max_size + 1)
+        # os.read, not open(): no buffered file object (and its fstat) per record file.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        try:
+            return _read_to(fd, max_size + 1)  # one byte past the limit: files grow
+        finally:
+            os.close(fd)
     except FileNotFoundError:
         raise RecordError(
             "file disappeared while reading; it is read on the next run", SourceLocation(display)
@@ -122,6 +125,23 @@ def _read_bytes(path: Path | str, display: str, max_size: int) -> bytes:
         raise RecordError(
             f"cannot read file ({error.strerror}); check its permissions", SourceLocation(display)
         ) from None
+
+
+def _read_to(fd: int, limit: int) -> bytes:
+    """Bytes from ``fd`` until its end or ``limit`` of them."""
+    first = os.read(fd, min(limit, _FIRST_READ))
+    if not first or len(first) == limit:
+        return first
+    parts = [first]
+    total = len(first)
+    while total < limit and (more := os.read(fd, min(limit - total, 1 << 20))):
+        parts.append(more)
+        total += len(more)
+    return b"".join(parts)
+
+
+_FIRST_READ = 64 * 1024
+"""Enough for nearly every record file in one read (the next one finds the end)."""
 
 
 def _decode(data: bytes, display: str, max_size: int) -> str:

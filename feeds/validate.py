@@ -117,6 +117,10 @@ def _text(value: Any, field: str) -> str | None:
     """Optional plain text: numbers are written as text, lists and mappings are errors."""
     if value is None:
         return None
+    if type(value) is str and value.isprintable() and "  " not in value:
+        # Nothing to remove or collapse: printable text has no control characters,
+        # surrogates or white space but the plain space.
+        return value.strip(" ") or None
     if isinstance(value, bool) or not isinstance(value, str | int | float | date):
         raise _Invalid(field, f"must be text (found {kind_of(value)}); write it as one line")
     text = _SPACES.sub(" ", clean_text(str(value))).strip()

@@ -120,3 +120,13 @@ def test_plain_text_path_equals_the_careful_one(data: bytes) -> None:
     fast = plain_text(data)
     if fast is not None:
         assert fast == decode_carefully(data, "x.md")
+
+
+def test_files_longer_than_one_read_are_read_whole(tmp_path: Path) -> None:
+    body = "".join(f"Paragraph {n} of a long body.\n\n" for n in range(8000))  # ~250 KB
+    path = tmp_path / "long.md"
+    path.write_text(f"---\ntitle: Long\n---\n{body}", encoding="utf-8")
+    records, errors = read_record_file(path, "long.md", max_size=1 << 20)
+    assert not errors and records[0].body == body
+    _, errors = read_record_file(path, "long.md", max_size=100_000)
+    assert "larger than max_file_size" in str(errors[0])
