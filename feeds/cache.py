@@ -115,26 +115,19 @@ class ParseCache:
             if f.size >= 0 and self._known.get(f.display) == (f.size, f.mtime_ns)
         }
 
-    def lookup(self, files: Sequence[SourceFile]) -> dict[str, bytes]:
-        """The stored (encoded) outcome of each listed file unchanged since it was stored,
-        by display path; empty when the cache cannot be read. Decode with ``decode``."""
+    def lookup(self, files: Sequence[SourceFile]) -> dict[str, Entry]:
+        """The cached outcome of each listed file unchanged since it was stored, by display
+        path, decoded row by row; empty when the cache cannot be read."""
         wanted = self.unchanged(files)
-        found: dict[str, bytes] = {}
+        found: dict[str, Entry] = {}
         if self._db is None or not wanted:
             return found
         with self._guard("read"):
             for path, data in self._db.execute(f"SELECT path, data FROM {self.table}"):
                 if path in wanted:
-                    found[path] = data
+                    found[path] = decode_entry(data, path)
             return found
         return {}
-
-    def decode(self, data: bytes, display: str) -> Entry | None:
-        """A stored outcome decoded, or None (with a warning, the cache emptied) when it
-        cannot be: the caller reads the file instead."""
-        with self._guard("read"):
-            return decode_entry(data, display)
-        return None
 
     def store(self, items: Iterable[tuple[SourceFile, bytes]]) -> None:
         """Store the encoded outcome (``encode_entry``) of files read in this run."""

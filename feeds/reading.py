@@ -94,12 +94,13 @@ def _chunks(files: Sequence[SourceFile]) -> list[Sequence[SourceFile]]:
 
 
 class Workers:
-    """The build's parser processes, one per core: started on first need, shared by
-    reading and completion, stopped when the build leaves the ``with`` block.
+    """The build's worker processes, one per core: started on first need (or by
+    ``start``), shared by reading, completion and drawing the feeds, stopped when the
+    build leaves the ``with`` block.
 
     Forked: a worker starts at once, with every module already imported. A forked
-    worker maps the parent's memory, which counts again in its resident size: reading
-    starts the workers before it decodes anything, while the parent is still small."""
+    worker maps the parent's memory, which counts again in its resident size, so a
+    build that will read every record starts them before listing, while it is small."""
 
     def __init__(self) -> None:
         self.count = min(os.cpu_count() or 1, 8)
@@ -182,19 +183,21 @@ def read_files(
     light: bool = True,
     related: bool = True,
     workers: Workers | None = None,
+    parallel: bool = True,
 ) -> Iterator[bytes]:
     """Read and validate files, one encoded outcome (``encode_entry``) per file, in the
     given order, as they become ready.
 
-    Many files go to ``workers`` (or workers of this call's own) at once, before this
-    returns; results come back in order, so the outcome is the same as reading them one
-    by one. The caller handles each outcome while the workers go on.
+    Unless ``parallel`` is false, many files go to ``workers`` (or workers of this
+    call's own) at once, before this returns; results come back in order, so the outcome
+    is the same as reading them one by one. The caller handles each outcome while the
+    workers go on.
     """
     chunks = _chunks(files)
     own = Workers() if workers is None else None
     pool = workers or own
     assert pool is not None
-    if len(files) < PARALLEL_FROM or pool.count < 2:
+    if len(files) < PARALLEL_FROM or pool.count < 2 or not parallel:
         results: Iterable[list[bytes]] = (
             _load_chunk(chunk, max_size, light, related) for chunk in chunks
         )
@@ -234,25 +237,23 @@ def _through_cache(
     unchanged, else from ``read`` (encoded outcomes, stored as they are). Entries of
     files not ``present`` are dropped from the cache; its warnings join ``warnings``.
 
-    Outcomes are decoded one at a time as they are handed out, so none is held twice."""
+    Fresh outcomes are decoded one at a time as they are handed out; cached ones are
+    decoded as the cache is read (while the workers parse the fresh ones)."""
     cache = ParseCache(config.cache, cache_settings(config), full=full) if config.cache else None
     try:
         known = cache.unchanged(files) if cache is not None else set()
         missing = [f for f in files if f.display not in known]
         fresh = zip(missing, read(missing), strict=True)  # the workers start on these now
         stored = cache.lookup(files) if cache is not None else {}
+        # Files the cache was to give but could not (it was unreadable) are read too.
+        lost = [f for f in files if f.display in known and f.display not in stored]
+        again = zip(lost, read(lost), strict=True)
         batch: list[tuple[SourceFile, bytes]] = []
         for file in files:
-            data = stored.pop(file.display, None)
-            entry = None
-            if data is not None and cache is not None:
-                entry = cache.decode(data, file.display)
+            entry = stored.pop(file.display, None)
             if entry is None:
-                if file.display in known:  # the cache was to give it but could not
-                    data = next(iter(read([file])))
-                else:
-                    listed, data = next(fresh)
-                    assert listed is file, "outcomes out of order"
+                listed, data = next(again if file.display in known else fresh)
+                assert listed is file, "outcomes out of order"
                 entry = decode_entry(data, file.display)
                 if cache is not None:
                     batch.append((file, data))
@@ -291,7 +292,17 @@ def load_records(
     def parse(missing: list[SourceFile]) -> Iterator[bytes]:
         if prefetched is not None and prefetched.count == len(missing) == len(files):
             return prefetched.outcomes(progress)  # every file, already being read
-        return read_files(missing, config.max_file_size, progress, related=related, workers=workers)
+        # Workers not started before listing are forked now only for a run that reads
+        # most files: each would count this process's memory (the listing) again.
+        parallel = workers is not None and (workers.started or 2 * len(missing) >= len(files))
+        return read_files(
+            missing,
+            config.max_file_size,
+            progress,
+            related=related,
+            workers=workers if parallel else None,
+            parallel=parallel or workers is None,
+        )
 
     warnings = list(warnings)
     records: list[Record] = []
@@ -384,7 +395,14 @@ def complete(
     outcomes = _through_cache(
         config,
         files,
-        lambda missing: read_files(missing, config.max_file_size, light=False, workers=workers),
+        # Only workers already running: this process has all records in memory by now.
+        lambda missing: read_files(
+            missing,
+            config.max_file_size,
+            light=False,
+            workers=workers,
+            parallel=workers is not None and workers.started,
+        ),
         full=True,
         present=[f.display for f in listed] or wanted,
         warnings=[],
