@@ -8,14 +8,18 @@ to fail a path: ``500``, ``hang`` (no answer until stopped), ``truncate`` (half 
 from __future__ import annotations
 
 import hashlib
+import socketserver
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.utils import formatdate, parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import TypeVar
 from urllib.parse import urlsplit
+
+import requests
 
 
 @dataclass
@@ -161,16 +165,37 @@ class _Server(ThreadingHTTPServer):
         self.state = state
 
 
+S = TypeVar("S", bound=socketserver.BaseServer)
+
+
+@contextmanager
+def running(server: S, on_stop: Callable[[], None] | None = None) -> Iterator[S]:
+    """``server`` answering in a thread until the block ends; then ``on_stop`` (to release
+    handlers that wait), shutdown, close. Every test server here starts and stops so."""
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        if on_stop is not None:
+            on_stop()
+        server.shutdown()
+        server.server_close()
+        thread.join(5)
+
+
+@contextmanager
+def local_session() -> Iterator[requests.Session]:
+    """A requests session that takes no proxy from the environment: tests reach
+    127.0.0.1 only, directly."""
+    with requests.Session() as session:
+        session.trust_env = False
+        yield session
+
+
 @contextmanager
 def serve(root: Path) -> Iterator[FixtureServer]:
     """Serve ``root`` on 127.0.0.1 (a free port) until the block ends."""
     server = _Server(State(root))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with running(server, on_stop=server.state.stop.set):  # the event releases hung handlers
         yield FixtureServer(server.state, f"http://127.0.0.1:{server.server_address[1]}/")
-    finally:
-        server.state.stop.set()  # release hung handlers
-        server.shutdown()
-        server.server_close()
-        thread.join(5)

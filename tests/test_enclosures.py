@@ -16,6 +16,7 @@ import pytest
 import requests
 
 from feeds.enclosures import CACHE_FILE, Enclosure, EnclosureCache
+from tests.httpserver import local_session, running
 
 UA = "feeds/test (+https://feeds.example.org/)"
 
@@ -83,21 +84,13 @@ class _Server(ThreadingHTTPServer):
 
 @pytest.fixture
 def server() -> Iterator[_Server]:
-    httpd = _Server()
-    thread = threading.Thread(target=httpd.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with running(_Server()) as httpd:
         yield httpd
-    finally:
-        httpd.shutdown()
-        httpd.server_close()
-        thread.join(5)
 
 
 @pytest.fixture
 def session() -> Iterator[requests.Session]:
-    with requests.Session() as s:
-        s.trust_env = False  # no proxy between the test and 127.0.0.1
+    with local_session() as s:
         yield s
 
 

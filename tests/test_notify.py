@@ -13,6 +13,7 @@ import pytest
 import requests
 
 from feeds.notify import ping_hub, ping_hubs
+from tests.httpserver import local_session, running
 
 FEEDS = ["https://feeds.example.org/ai/rss.xml", "https://feeds.example.org/ai/atom.xml"]
 
@@ -53,20 +54,13 @@ def hub() -> Iterator[tuple[Hub, str]]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with running(server):
         yield state, f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 @pytest.fixture
 def session() -> Iterator[requests.Session]:
-    with requests.Session() as s:
-        s.trust_env = False  # no proxy from the environment between us and 127.0.0.1
+    with local_session() as s:
         yield s
 
 

@@ -19,7 +19,7 @@ from feeds.remote import RemoteResult, RemoteSource, fetch, page_url_of, user_ag
 from feeds.validate import validate_record
 from tests.helpers import SHARED
 
-from .httpserver import FixtureServer, serve
+from .httpserver import FixtureServer, local_session, serve
 
 pytestmark = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not beside the project")
 NEWS = SHARED / "corpus" / "powerapps" / "api" / "news"
@@ -75,8 +75,7 @@ def web(tmp_path: Path) -> Iterator[Harness]:
             target = root / "api" / "news" / file.relative_to(NEWS)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(file.read_bytes())
-    with serve(root) as server, requests.Session() as session:
-        session.trust_env = False  # no proxies: only 127.0.0.1 traffic
+    with serve(root) as server, local_session() as session:
         yield Harness(server, root, session, tmp_path / "cache")
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import gzip
 import http.client
 import os
-import threading
 from collections.abc import Iterator
 from email.utils import formatdate
 from pathlib import Path
@@ -14,6 +13,7 @@ import pytest
 
 from feeds.errors import UsageError
 from feeds.serve import accepts_gzip, make_server, server_url
+from tests.httpserver import running
 
 RSS = b'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel/></rss>\n' * 20
 MTIME = 1_767_225_600  # 2026-01-01T00:00:00Z
@@ -50,17 +50,10 @@ def site(tmp_path: Path) -> Path:
 @pytest.fixture
 def server(site: Path) -> Iterator[tuple[str, int, list[str]]]:
     lines: list[str] = []
-    srv = make_server(site, "127.0.0.1", 0, log=lines.append)
-    thread = threading.Thread(target=srv.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
+    with running(make_server(site, "127.0.0.1", 0, log=lines.append)) as srv:
         host, port = srv.server_address[:2]
         assert server_url(srv) == f"http://127.0.0.1:{port}/"
         yield str(host), int(port), lines
-    finally:
-        srv.shutdown()
-        srv.server_close()
-        thread.join(5)
 
 
 def request(

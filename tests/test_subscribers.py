@@ -18,6 +18,7 @@ import pytest
 from lxml import etree, html
 
 from tests.helpers import run_feeds, write_config, write_record
+from tests.httpserver import running
 
 NOW = "2026-10-01T00:00:00Z"
 BASE = "https://feeds.example.org/"
@@ -207,15 +208,9 @@ def hub() -> Iterator[Hub]:
 
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
     state.url = f"http://127.0.0.1:{server.server_address[1]}/hub"
-    try:
+    with running(server):
         yield state
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(5)
 
 
 def pinged(hub: Hub) -> list[str]:
