@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 import unicodedata
@@ -15,18 +16,10 @@ _SPACE = re.compile(r"\s+")
 MAX_SLUG_LENGTH = 60
 
 
-_KEYS: dict[str, str] = {}
-_KEYS_LIMIT = 65536
-
-
+@functools.lru_cache(maxsize=65536)  # a site names a few hundred topics, records repeat them
 def topic_key(name: str) -> str:
     """The form topic names are compared in: trimmed, white space collapsed, case-folded."""
-    key = _KEYS.get(name)
-    if key is None:  # a site names a few hundred topics, 100,000 records name them again
-        key = _SPACE.sub(" ", name).strip().casefold()
-        if len(_KEYS) < _KEYS_LIMIT:
-            _KEYS[name] = key
-    return key
+    return _SPACE.sub(" ", name).strip().casefold()
 
 
 def slugify(name: str) -> str:

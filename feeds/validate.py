@@ -7,6 +7,7 @@ optional ones are tolerated when missing or null, and parts that cannot be shown
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time
@@ -286,21 +287,15 @@ def _is_tracking(name: str) -> bool:
     return name.startswith("utm_") or name in _TRACKING
 
 
-_TOPIC_LISTS: dict[tuple[str, ...], tuple[str, ...]] = {}
-"""Lists of topic names seen before: a site has few distinct ones, repeated thousands of times."""
-_TOPIC_LISTS_LIMIT = 4096
-
-
 def _topics(value: Any) -> tuple[str, ...]:
     if type(value) is list and all(type(item) is str for item in value):
-        key = tuple(value)
-        known = _TOPIC_LISTS.get(key)
-        if known is None:
-            known = _topic_names(value)
-            if len(_TOPIC_LISTS) < _TOPIC_LISTS_LIMIT:
-                _TOPIC_LISTS[key] = known
-        return known
+        return _topic_list(tuple(value))
     return _topic_names(value)
+
+
+@functools.lru_cache(maxsize=4096)  # a site has few distinct lists, repeated thousands of times
+def _topic_list(names: tuple[str, ...]) -> tuple[str, ...]:
+    return _topic_names(list(names))
 
 
 def _topic_names(value: Any) -> tuple[str, ...]:
