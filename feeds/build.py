@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -97,7 +96,7 @@ def _build(config: Config, *, now: datetime, progress: Progress | None, force: b
     """
     with contextlib.ExitStack() as stack:
         workers = prefetch = None
-        if (force or not runstate.may_skip(config)) and (os.cpu_count() or 1) > 1:
+        if force or not runstate.may_skip(config):
             # Records will be read: start the parser processes before listing, while this
             # process is small (a forked worker's resident memory counts it again); with
             # no parse cache to consult, they read each file as soon as it is listed.
@@ -105,8 +104,9 @@ def _build(config: Config, *, now: datetime, progress: Progress | None, force: b
             from .reading import Prefetch, Workers
 
             workers = stack.enter_context(Workers())
-            workers.start()
-            if config.cache is None or not ParseCache.exists(config.cache):
+            if workers.count > 1:
+                workers.start()
+            if workers.started and (config.cache is None or not ParseCache.exists(config.cache)):
                 prefetch = Prefetch(workers, config.max_file_size, config.related_entries)
         listed = find_record_files(config.sources, prefetch.add if prefetch else None)
         key = runstate.fingerprint(config, listed[0])

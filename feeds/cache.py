@@ -115,10 +115,9 @@ class ParseCache:
             if f.size >= 0 and self._known.get(f.display) == (f.size, f.mtime_ns)
         }
 
-    def lookup(self, files: Sequence[SourceFile]) -> dict[str, Entry]:
-        """The cached outcome of each listed file unchanged since it was stored, by display
-        path, decoded row by row; empty when the cache cannot be read."""
-        wanted = self.unchanged(files)
+    def lookup(self, wanted: set[str]) -> dict[str, Entry]:
+        """The cached outcome of each file in ``wanted`` (``unchanged``), by display path,
+        decoded row by row; empty when the cache cannot be read."""
         found: dict[str, Entry] = {}
         if self._db is None or not wanted:
             return found

@@ -7,6 +7,7 @@ Selection needs no HTML, so every record is first read light (``validate_record`
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import multiprocessing
 import os
@@ -148,7 +149,7 @@ class Prefetch:
         self.workers, self.max_size, self.related = workers, max_size, related
         self.count = 0
         self._chunk: list[SourceFile] = []
-        self._results: list[Future[list[bytes]]] = []
+        self._results: collections.deque[Future[list[bytes]]] = collections.deque()
 
     def add(self, file: SourceFile) -> None:
         """One more listed file (``find_record_files``' ``found``)."""
@@ -169,10 +170,9 @@ class Prefetch:
         return _each(self._results_once(), self.count, progress, None)
 
     def _results_once(self) -> Iterator[list[bytes]]:
-        # Popped as they are used: a kept future keeps its result (100,000 outcomes).
-        self._results.reverse()
+        # Dropped as they are used: a kept future keeps its result (100,000 outcomes).
         while self._results:
-            yield self._results.pop().result()
+            yield self._results.popleft().result()
 
 
 def read_files(
@@ -244,7 +244,7 @@ def _through_cache(
         known = cache.unchanged(files) if cache is not None else set()
         missing = [f for f in files if f.display not in known]
         fresh = zip(missing, read(missing), strict=True)  # the workers start on these now
-        stored = cache.lookup(files) if cache is not None else {}
+        stored = cache.lookup(known) if cache is not None else {}
         # Files the cache was to give but could not (it was unreadable) are read too.
         lost = [f for f in files if f.display in known and f.display not in stored]
         again = zip(lost, read(lost), strict=True)
@@ -294,14 +294,14 @@ def load_records(
             return prefetched.outcomes(progress)  # every file, already being read
         # Workers not started before listing are forked now only for a run that reads
         # most files: each would count this process's memory (the listing) again.
-        parallel = workers is not None and (workers.started or 2 * len(missing) >= len(files))
+        parallel = workers is None or workers.started or 2 * len(missing) >= len(files)
         return read_files(
             missing,
             config.max_file_size,
             progress,
             related=related,
-            workers=workers if parallel else None,
-            parallel=parallel or workers is None,
+            workers=workers,
+            parallel=parallel,
         )
 
     warnings = list(warnings)

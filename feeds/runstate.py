@@ -52,14 +52,15 @@ def depends_on_clock(config: Config) -> bool:
 def may_skip(config: Config) -> bool:
     """Whether this run may end at the shortcut (a last run's state is there to compare
     with); when not, the run will read every record."""
-    usable = config.cache is not None and not depends_on_clock(config) and not config.remote
-    return usable and config.cache is not None and (config.cache / FILE_NAME).is_file()
+    if config.cache is None or depends_on_clock(config) or config.remote:
+        return False  # remote sources are asked every run (a 304 costs little)
+    return (config.cache / FILE_NAME).is_file()
 
 
 def unchanged_report(config: Config, key: str, now: datetime) -> Report | None:
     """The last run's report (nothing written) when this run would do exactly the same."""
-    if config.cache is None or depends_on_clock(config) or config.remote:
-        return None  # remote sources are asked every run (a 304 costs little)
+    if config.cache is None or not may_skip(config):
+        return None
     try:
         state = json.loads((config.cache / FILE_NAME).read_bytes())
         if state["key"] != key or state["format"] != FORMAT:

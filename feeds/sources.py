@@ -130,7 +130,7 @@ class _Walk:
             try:
                 # The file type comes with the listing: only a record file costs a stat.
                 if entry.is_file(follow_symlinks=False):  # a regular file, not a link
-                    if name.lower().endswith(_SUFFIXES):
+                    if _is_record(name):
                         self.add(entry.path, entry.stat(follow_symlinks=False))
                 elif entry.is_dir(follow_symlinks=False):
                     self.subfolder(entry.path, entry.stat(follow_symlinks=False))
