@@ -18,12 +18,15 @@ from typing import TYPE_CHECKING
 
 from . import runstate
 from .model import Config, Duplicate, RecordCounts, Report
-from .sources import find_record_files
+from .sources import list_record_files
 
 if TYPE_CHECKING:
     from .reading import Loaded, Prefetch, Workers
     from .selection import Classified
     from .sources import SourceFile
+
+SPLIT_LISTING_FROM = 20000
+"""Listings of this many files and more read their files' stats in two processes."""
 
 Progress = Callable[[int, int], None]
 """Called with (files done, files in all) while reading; the CLI draws it on a terminal."""
@@ -108,10 +111,16 @@ def _build(config: Config, *, now: datetime, progress: Progress | None, force: b
                 workers.start()
             if workers.started and (config.cache is None or not ParseCache.exists(config.cache)):
                 prefetch = Prefetch(workers, config.max_file_size, config.related_entries)
-        listed = find_record_files(config.sources, prefetch.add if prefetch else None)
-        key = runstate.fingerprint(config, listed[0])
+        # Without workers reading as it goes, a large listing is split in two processes.
+        listing = list_record_files(
+            config.sources,
+            prefetch.add if prefetch else None,
+            split_from=None if workers and workers.started else SPLIT_LISTING_FROM,
+        )
+        key = runstate.fingerprint(config, listing)
         if not force and (last := runstate.unchanged_report(config, key, now)) is not None:
             return last
+        listed = (listing.files, listing.warnings)
         return _run(config, now, progress, force, listed, key, workers, prefetch)
 
 

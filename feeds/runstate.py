@@ -8,7 +8,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -24,22 +23,17 @@ from .model import (
     Report,
 )
 from .output import write_atomic
-from .sources import SourceFile
+from .sources import Listing
 
 FILE_NAME = "last-run.json"
-FORMAT = "feeds-last-run-1"
+FORMAT = "feeds-last-run-2"
 
 
-def fingerprint(config: Config, files: Sequence[SourceFile]) -> str:
+def fingerprint(config: Config, listing: Listing) -> str:
     """What a run's outcome depends on, apart from the clock: code, settings, files."""
     digest = hashlib.sha256(f"{FORMAT}\n{__version__}\n{config!r}\n".encode())
-    # Hashed a thousand files at a time: one update per file costs more than the
-    # hashing, one text of a million files would cost memory.
-    for start in range(0, len(files), 1000):
-        part = "".join(
-            [f"{f.display}\0{f.size}\0{f.mtime_ns}\n" for f in files[start : start + 1000]]
-        )
-        digest.update(part.encode("utf-8", "surrogateescape"))
+    for part in listing.digest():
+        digest.update(part)
     return digest.hexdigest()
 
 

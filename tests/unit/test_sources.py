@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
 
 from feeds.errors import ConfigError
-from feeds.sources import SourceFile, display_path, find_record_files
+from feeds.sources import Listing, SourceFile, display_path, find_record_files, list_record_files
 
 
 def touch(path: Path, text: str = "x") -> Path:
@@ -353,3 +354,71 @@ def test_display_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert display_path(tmp_path / "a" / "b.md") == shown("a", "b.md")
     assert display_path(Path("/somewhere/else.md")) == "/somewhere/else.md"
     assert display_path(Path("relative.md")) == "relative.md"
+
+
+# --- a listing split between two processes ----------------------------------------------
+
+
+def _tree(src: Path) -> None:
+    for name in ["a.md", "b/c.md", "b/d.yaml", "e.json", ".hidden.md", "f/g/h.md", "z.md"]:
+        touch(src / name, name)
+    (src / "link.md").symlink_to(src / "b" / "c.md")  # the same file as b/c.md
+    os.link(src / "z.md", src / "y-hard.md")  # a hard link: listed once, first by name
+
+
+def test_split_listing_equals_the_plain_one(src: Path) -> None:
+    _tree(src)
+    plain = list_record_files([src])
+    split = list_record_files([src], split_from=0)
+    assert split.files == plain.files
+    assert split.warnings == plain.warnings
+    assert list(split.digest()) == list(plain.digest())
+    assert names(split.files, src) == [
+        "a.md",
+        "b/c.md",
+        "b/d.yaml",
+        "e.json",
+        "f/g/h.md",
+        "y-hard.md",
+    ]
+    assert [f.size for f in split.files] == [
+        len(n) for n in ("a.md", "b/c.md", "b/d.yaml", "e.json", "f/g/h.md", "z.md")
+    ]
+
+
+def test_digest_notices_a_touched_file_in_either_half(src: Path) -> None:
+    for index in range(8):
+        touch(src / f"{index}.md")
+    before = b"".join(list_record_files([src], split_from=0).digest())
+    for index in (0, 7):  # one in this process's half, one in the helper's
+        path = src / f"{index}.md"
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1000))
+        after = b"".join(list_record_files([src], split_from=0).digest())
+        assert after != before
+        before = after
+
+
+def test_a_file_gone_before_its_stat_is_skipped_with_a_warning(src: Path) -> None:
+    touch(src / "a.md")
+    listing = Listing()
+    listing.add(str(src / "a.md"))
+    listing.add(str(src / "gone.md"))  # in the helper's half, as a vanished file would be
+    listing.settle(None, split_from=0)
+    assert names(listing.files, src) == ["a.md"]
+    assert len(listing.warnings) == 1
+    assert listing.warnings[0].endswith("gone.md: skipped (No such file or directory)")
+
+
+def test_a_truncated_answer_from_the_helper_is_refused(src: Path) -> None:
+    listing = Listing()
+    listing.add(str(touch(src / "a.md")))
+    listing.add(str(touch(src / "b.md")))
+    listing._stat_range(0, 2)
+    whole = listing._packed(1)
+    half = Listing()
+    half.paths = list(listing.paths)
+    half._stat_range(0, 1)
+    assert not half._unpack(whole[:-3][:20], 1)
+    assert half._unpack(whole, 1)
+    assert half.files == listing.files
