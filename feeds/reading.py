@@ -230,44 +230,67 @@ def _through_cache(
     read: Callable[[list[SourceFile]], Iterable[bytes]],
     *,
     full: bool,
-    present: Sequence[str],
     warnings: list[str],
 ) -> Iterator[tuple[SourceFile, Entry]]:
     """Each file's outcome, in file order: from the parse cache when the file is
     unchanged, else from ``read`` (encoded outcomes, stored as they are). Entries of
-    files not ``present`` are dropped from the cache; its warnings join ``warnings``.
+    files no longer listed are dropped from the cache; its warnings join ``warnings``.
 
-    Fresh outcomes are decoded one at a time as they are handed out; cached ones are
-    decoded as the cache is read (while the workers parse the fresh ones)."""
+    The cache is read alongside the files, one entry at a time, while the workers parse
+    the others: neither side is held in memory whole."""
     cache = ParseCache(config.cache, cache_settings(config), full=full) if config.cache else None
     try:
-        known = cache.unchanged(files) if cache is not None else set()
-        missing = [f for f in files if f.display not in known]
+        hits = cache.match(files) if cache is not None else bytearray(len(files))
+        missing = [f for f, hit in zip(files, hits, strict=True) if not hit]
         fresh = zip(missing, read(missing), strict=True)  # the workers start on these now
-        stored = cache.lookup(known) if cache is not None else {}
-        # Files the cache was to give but could not (it was unreadable) are read too.
-        lost = [f for f in files if f.display in known and f.display not in stored]
-        again = zip(lost, read(lost), strict=True)
+        cached = _cached(cache, files, hits, read) if cache is not None else iter(())
         batch: list[tuple[SourceFile, bytes]] = []
-        for file in files:
-            entry = stored.pop(file.display, None)
-            if entry is None:
-                listed, data = next(again if file.display in known else fresh)
+        for file, hit in zip(files, hits, strict=True):
+            if hit:
+                entry, data = next(cached)
+            else:
+                listed, data = next(fresh)
                 assert listed is file, "outcomes out of order"
                 entry = decode_entry(data, file.display)
-                if cache is not None:
-                    batch.append((file, data))
-                    if len(batch) == _STORE_BATCH:
-                        cache.store(batch)
-                        batch = []
+            if data is not None and cache is not None:
+                batch.append((file, data))
+                if len(batch) == _STORE_BATCH:
+                    cache.store(batch)
+                    batch = []
             yield file, entry
         if cache is not None:
             cache.store(batch)
-            cache.forget_others(present)
+            cache.forget_stale()
             warnings.extend(cache.warnings)
     finally:
         if cache is not None:
             cache.close()
+
+
+def _cached(
+    cache: ParseCache,
+    files: Sequence[SourceFile],
+    hits: bytearray,
+    read: Callable[[list[SourceFile]], Iterable[bytes]],
+) -> Iterator[tuple[Entry, bytes | None]]:
+    """The outcome of each file the cache has (``hits``), in file order, with None or,
+    for a file read because its entry could not be (the cache failed), the bytes to
+    store again."""
+    expected = (index for index, hit in enumerate(hits) if hit)
+    rest: list[SourceFile] = []
+    stored = cache.entries(files, hits)
+    for index, data in stored:
+        want = next(expected)
+        entry = cache.decode(data, files[index].display) if index == want else None
+        if entry is None:
+            rest = [files[want], *(files[i] for i in expected)]
+            break
+        yield entry, None
+    else:
+        rest = [files[i] for i in expected]
+    stored.close()
+    for file, data in zip(rest, read(rest), strict=True):
+        yield decode_entry(data, file.display), data
 
 
 _STORE_BATCH = 2048
@@ -308,9 +331,8 @@ def load_records(
     records: list[Record] = []
     rejected: list[Rejection] = []
     read = 0
-    present = [f.display for f in files]
     for _, (good, bad, count) in _through_cache(
-        config, files, parse, full=False, present=present, warnings=warnings
+        config, files, parse, full=False, warnings=warnings
     ):
         records.extend(good)
         rejected.extend(bad)
@@ -404,7 +426,6 @@ def complete(
             parallel=workers is not None and workers.started,
         ),
         full=True,
-        present=[f.display for f in listed] or wanted,
         warnings=[],
     )
     # Several records can share a file and a line (a JSON listing written on one line):
