@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import array
 import ast
-import itertools
 import operator
 import os
 import sys
@@ -162,10 +161,10 @@ class Listing:
     def _stat_range(self, start: int, stop: int) -> None:
         sizes, mtimes = self._sizes.append, self._mtimes.append
         devices, inodes = self._devices.append, self._inodes.append
-        known, lstat = self._known, os.lstat
-        for index, path in enumerate(itertools.islice(self.paths, start, stop), start):
+        known, lstat, paths = self._known, os.lstat, self.paths
+        for index in range(start, stop):
             try:
-                stat = known[index] if known and index in known else lstat(path)
+                stat = known[index] if known and index in known else lstat(paths[index])
             except OSError as exc:  # vanished or unreadable since listing
                 self._failed[index] = exc.strerror or str(exc)
                 stat = _MISSING  # type: ignore[assignment]
