@@ -24,6 +24,7 @@ from .errors import RecordError
 from .model import Config, Record, Rejection
 from .selection import PlannedFeed
 from .sources import SourceFile, find_record_files
+from .validate import canonical_url
 
 if TYPE_CHECKING:
     from .frontmatter import RawRecord
@@ -431,18 +432,28 @@ def complete(
     # Several records can share a file and a line (a JSON listing written on one line):
     # the canonical URL and the dates tell them apart.
     full: dict[tuple[str, int | None, str], list[Record]] = {}
+    # Entries made of related items (``related: entries``) carry the linking record's
+    # place: their summaries, left out of light records, come from its full reading.
+    summaries: dict[tuple[str, int | None, str], str | None] = {}
     for _, entry in outcomes:
         for record in entry[0]:
             key = (record.source.path, record.source.line, record.canonical_url)
             full.setdefault(key, []).append(record)
+            for item in record.related:
+                place = (record.source.path, record.source.line, canonical_url(item.url))
+                summaries.setdefault(place, item.excerpt)
 
     def completed(record: Record) -> Record | None:
-        found = full.get((record.source.path, record.source.line, record.canonical_url), [])
+        key = (record.source.path, record.source.line, record.canonical_url)
+        found = full.get(key, [])
         whole = next((r for r in found if _same_dates(r, record)), found[0] if found else None)
         if whole is None:
-            # Not from a file (read in full already), or the file changed or vanished
-            # since it was listed: a light record cannot be shown; the next run has it.
-            return None if record.is_light else record
+            if not record.is_light:  # a related item's entry, or read in full already
+                summary = summaries.get(key)
+                return replace(record, excerpt=summary) if summary else record
+            # The file changed or vanished since it was listed: a light record cannot
+            # be shown; the next run has it.
+            return None
         # Selection may have renamed topics (aliases to configured names): keep its names.
         return replace(whole, topics=record.topics)
 

@@ -203,3 +203,32 @@ def test_a_full_archive_page_never_changes(tmp_path: Path) -> None:
         for e in feedparser.parse(page.read_bytes()).entries
     ]
     assert sorted(titles) == sorted(f"Story {n}" for n in range(11) if n != 4)
+
+
+# --- related: entries ------------------------------------------------------------------
+
+
+def test_related_entries_keep_their_summaries_in_cold_and_warm_builds(tmp_path: Path) -> None:
+    write_record(
+        tmp_path / "records",
+        "linking.md",
+        "title: Linking story\npublishedDateTime: 2026-09-20T10:00:00Z\n"
+        "webUrl: https://news.example.com/linking\ntopics: [AI]\n"
+        "excerpt: <p>The linking story.</p>\n"
+        "related:\n"
+        "  - title: Coverage elsewhere\n"
+        "    webUrl: https://other.example.org/coverage\n"
+        "    publishedDateTime: 2026-09-19T08:00:00Z\n"
+        "    excerpt: <p>What the <b>other</b> site wrote.</p>\n"
+        "    provider: {name: Other, domain: other.example.org}\n",
+    )
+    extra = "defaults: {related: entries}\n"
+    for run in ("cold", "warm"):
+        assert build(tmp_path, extra)[0] == 0, run
+        for name in ("atom.xml", "rss.xml"):
+            parsed = feedparser.parse(tmp_path / "public" / "ai" / name)
+            entries = {e.link: e for e in parsed.entries}
+            related = entries["https://other.example.org/coverage"]
+            assert related.title == "Coverage elsewhere"
+            assert "What the <b>other</b> site wrote." in related.summary, (run, name)
+            assert "The linking story." in entries["https://news.example.com/linking"].summary
