@@ -150,10 +150,10 @@ class Listing:
         # Each file handed on as soon as its stat is in: the caller's workers start
         # reading it while the listing goes on.
         self._files = files = []
-        seen: set[int] = set()
+        made = self._each_file()
         for index in range(len(self.paths)):
             self._stat_range(index, index + 1)
-            file = self._file(index, seen)
+            file = next(made)
             if file is not None:
                 files.append(file)
                 found(file)
@@ -236,23 +236,35 @@ class Listing:
         """The files to read: a file reached by several paths (links) counts once, under
         the first; a file whose stat failed is skipped, with a warning."""
         if self._files is None:
-            seen: set[int] = set()
-            self._files = [
-                file for index in range(len(self.paths)) if (file := self._file(index, seen))
-            ]
+            self._files = [file for file in self._each_file() if file is not None]
         return self._files
 
-    def _file(self, index: int, seen: set[int]) -> SourceFile | None:
-        path = self.paths[index]
-        if index in self._failed:
-            self.warnings.append(f"{self.display(path)}: skipped ({self._failed[index]})")
-            return None
-        # Keyed by device and inode: a file and links to it count once, however named.
-        key = self._devices[index] << 64 | self._inodes[index]
-        if key in seen:
-            return None
-        seen.add(key)
-        return SourceFile(path, self.display(path), self._sizes[index], self._mtimes[index])
+    def _each_file(self) -> Iterator[SourceFile | None]:
+        """Each listed path's SourceFile, or None when skipped; the columns may still be
+        growing (``_stat_each``) as long as each path's stat is in before it is asked."""
+        seen: set[int] = set()
+        failed, prefix, cut = self._failed, self._prefix, len(self._prefix)
+        # One plain loop over the columns: 100,000 files on a run that reads.
+        columns = zip(
+            self.paths, self._sizes, self._mtimes, self._devices, self._inodes, strict=True
+        )
+        for index, (path, size, mtime, device, inode) in enumerate(columns):
+            if failed and index in failed:
+                self.warnings.append(f"{self.display(path)}: skipped ({failed[index]})")
+                yield None
+                continue
+            # Keyed by device and inode: a file and links to it count once.
+            key = device << 64 | inode
+            if key in seen:
+                yield None
+                continue
+            seen.add(key)
+            shown = path[cut:] if path.startswith(prefix) else path
+            yield _new_tuple(SourceFile, (path, shown, size, mtime))
+
+
+_new_tuple = tuple.__new__
+"""Builds a SourceFile without its generated ``__new__`` (a Python function call)."""
 
 
 class _Unread(NamedTuple):
