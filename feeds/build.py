@@ -187,6 +187,6 @@ def _run(
         memo.save(results)
     # Ping warnings are this run's alone: a no-change rerun pings nothing and must not
     # repeat them (runstate repeats the remembered report).
-    runstate.remember(config, key, now, due, report)
+    runstate.remember(config, key, now, due, report, [file.path for file in side])
     pinged = notify_hubs(config, results)
     return replace(report, warnings=report.warnings + tuple(pinged)) if pinged else report

@@ -8,6 +8,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,7 @@ from .output import write_atomic
 from .sources import Listing
 
 FILE_NAME = "last-run.json"
-FORMAT = "feeds-last-run-2"
+FORMAT = "feeds-last-run-3"
 
 
 def fingerprint(config: Config, listing: Listing) -> str:
@@ -73,14 +74,28 @@ def unchanged_report(config: Config, key: str, now: datetime) -> Report | None:
         return None  # no usable state: a full run decides
 
 
-def remember(config: Config, key: str, now: datetime, due: datetime | None, report: Report) -> None:
-    """Record a completed run for the next one; a run that held feeds back is not kept."""
+def remember(
+    config: Config,
+    key: str,
+    now: datetime,
+    due: datetime | None,
+    report: Report,
+    written: Iterable[str] = (),
+) -> None:
+    """Record a completed run for the next one; a run that held feeds back is not kept.
+
+    The feeds and the other files ``written`` (pages, OPML, archive pages, redirect
+    maps) are remembered with their size and time: a run that finds one of them edited
+    or deleted rebuilds."""
     if config.cache is None or report.held_back:
         return
     outputs = {}
-    for feed in report.feeds:
-        stat = (config.output / feed.path).stat()
-        outputs[feed.path] = [stat.st_size, stat.st_mtime_ns]
+    for path in [*(feed.path for feed in report.feeds), *written]:
+        try:
+            stat = (config.output / path).stat()
+        except OSError:
+            return  # a file gone already: the next run rebuilds, without this state
+        outputs[path] = [stat.st_size, stat.st_mtime_ns]
     state = {
         "format": FORMAT,
         "key": key,

@@ -101,6 +101,15 @@ def test_no_change_run_repeats_the_report_and_notices_what_matters(tmp_path: Pat
     (tmp_path / "public" / "t0" / "atom.xml").unlink()
     assert run_feeds("build", "--config", config, "--now", "2026-11-02T00:00:00Z").returncode == 0
     assert (tmp_path / "public" / "t0" / "atom.xml").exists()
+    # So are the pages and the OPML list, edited or deleted on their own.
+    for name in ("index.html", "feeds.opml", "t0/index.html"):
+        page = tmp_path / "public" / name
+        before = page.read_bytes()
+        page.unlink()
+        assert (
+            run_feeds("build", "--config", config, "--now", "2026-11-02T00:00:00Z").returncode == 0
+        )
+        assert page.read_bytes() == before, name
     # A config change rebuilds.
     config.write_text(config.read_text() + "limit: 2\n")
     assert run_feeds("build", "--config", config, "--now", "2026-11-02T00:00:00Z").returncode == 0
