@@ -9,6 +9,7 @@ near-empty feeds to every subscriber. A feed whose entries would fall below
 from __future__ import annotations
 
 import contextlib
+import json
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
@@ -47,7 +48,10 @@ class HeldBack:
 
 
 def previous_entries(path: Path) -> int | None:
-    """How many entries the feed file at ``path`` holds; None when missing or unreadable."""
+    """How many entries the feed file at ``path`` (RSS, Atom or JSON Feed) holds; None
+    when missing or unreadable."""
+    if path.suffix == ".json":
+        return _json_items(path)
     count = 0
     with contextlib.suppress(OSError, ElementTree.ParseError):
         for _, element in ElementTree.iterparse(path, events=("end",)):
@@ -56,6 +60,15 @@ def previous_entries(path: Path) -> int | None:
                 element.clear()
         return count
     return None
+
+
+def _json_items(path: Path) -> int | None:
+    try:
+        feed = json.loads(path.read_bytes())
+    except (OSError, ValueError):
+        return None
+    items = feed.get("items") if isinstance(feed, dict) else None
+    return len(items) if isinstance(items, list) else None
 
 
 def held_back(

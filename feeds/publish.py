@@ -59,13 +59,15 @@ def _held(
 ) -> list[HeldBack]:
     """The feeds to keep at their previous version (see ``guard``).
 
-    The guard counts entries in XML files; a feed's JSON Feed follows its RSS and Atom
-    files. Entries left out for ``max_bytes`` count as kept: trimming is no shrink.
+    A feed's JSON Feed follows its RSS and Atom files (counted in the XML); a feed
+    written as JSON Feed alone is counted in it. Entries left out for ``max_bytes``
+    count as kept: trimming is no shrink.
     """
+    with_xml = {r.feed.spec for r in rendered if r.format != "json"}
     candidates = [
         Candidate(r.path, r.wanted, r.feed.spec.limit, r.feed.spec.topic is None)
         for r in rendered
-        if r.format != "json"
+        if r.format != "json" or r.feed.spec not in with_xml
     ]
     held = held_back(output, candidates, config.shrink_threshold, sources_failed=sources_failed)
     by_path = {h.path: h for h in held}
@@ -73,7 +75,7 @@ def _held(
     return held + [
         replace(by_spec[r.feed.spec], path=r.path)
         for r in rendered
-        if r.format == "json" and r.feed.spec in by_spec
+        if r.format == "json" and r.feed.spec in with_xml and r.feed.spec in by_spec
     ]
 
 

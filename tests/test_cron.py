@@ -3,6 +3,7 @@ a full disk, and leftovers of killed runs."""
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import signal
@@ -170,6 +171,22 @@ def test_feeds_that_would_shrink_too_far_are_held_back(tmp_path: Path) -> None:
     forced = run_feeds("build", "--config", config, "--now", NOW, "--force")
     assert (forced.returncode, forced.stderr) == (0, "")
     assert entries(xml_files(tmp_path / "public")["atom.xml"]) == 5
+
+
+def test_a_feed_written_as_json_feed_alone_is_held_back_too(tmp_path: Path) -> None:
+    config = make_site(tmp_path, "defaults: {formats: [json]}\n")
+    add_records(tmp_path, 40, topics=4)
+    assert run_feeds("build", "--config", config, "--now", NOW).returncode == 0
+    site_feed = tmp_path / "public" / "feed.json"
+    before = site_feed.read_bytes()
+    assert len(json.loads(before)["items"]) == 40
+    for path in sorted((tmp_path / "records").iterdir())[5:]:
+        path.unlink()
+    result = run_feeds("build", "--config", config, "--now", NOW)
+    assert result.returncode == 5
+    assert "feed.json: kept the previous feed (40 entries); this run would leave 5" in result.stderr
+    assert site_feed.read_bytes() == before
+    assert len(result.stderr.splitlines()) == 5  # the site-wide feed and four topics, once each
 
 
 def test_an_emptied_source_folder_keeps_every_feed(tmp_path: Path) -> None:
