@@ -21,9 +21,10 @@ from .model import Config, Duplicate, RecordCounts, Report
 from .sources import list_record_files
 
 if TYPE_CHECKING:
-    from .reading import Loaded, Prefetch, Workers
+    from .reading import Loaded
     from .selection import Classified
     from .sources import SourceFile
+    from .workers import Prefetch, Workers
 
 SPLIT_LISTING_FROM = 20000
 """Listings of this many files and more read their files' stats in two processes."""
@@ -104,7 +105,7 @@ def _build(config: Config, *, now: datetime, progress: Progress | None, force: b
             # process is small (a forked worker's resident memory counts it again); with
             # no parse cache to consult, they read each file as soon as it is listed.
             from .cache import ParseCache
-            from .reading import Prefetch, Workers
+            from .workers import Prefetch, Workers
 
             workers = stack.enter_context(Workers())
             if workers.count > 1:
@@ -139,9 +140,10 @@ def _run(
     # record loader, nh3, markdown-it, feedgen, lxml, multiprocessing).
     from .documents import render_all, site_files
     from .publish import learn_enclosures, notify_hubs, publish, read_sealed, redirect_maps
-    from .reading import Workers, complete, load_records
+    from .reading import complete, load_records
     from .rendermemo import RenderMemo
     from .selection import EPOCH, classify, plan_feeds
+    from .workers import Workers
 
     with started or Workers() as workers:
         loaded = load_records(config, progress, listed, workers, prefetch)

@@ -84,7 +84,7 @@ def _extras(config: Config, spec: FeedSpec, **changes: object) -> FeedExtras:
 
 
 Parallel = Callable[[Callable[[Any], Any], Sequence[Any]], Iterable[Any]]
-"""A map over worker processes (``reading.Workers.map``): results in order."""
+"""A map over worker processes (``workers.Workers.map``): results in order."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from feeds import fastyaml
-from feeds import reading as reading_module
+from feeds import workers as workers_module
 from feeds.cache import decode_entry
 from tests.helpers import run_feeds, write_config, write_record
 
@@ -155,12 +155,12 @@ def test_parallel_and_fast_yaml_paths_equal_the_plain_path(
     from feeds.sources import find_record_files
 
     files, _ = find_record_files([tmp_path / "records"])
-    monkeypatch.setattr(reading_module, "PARALLEL_FROM", 1)
-    parallel = list(reading_module.read_files(files, 1 << 20))
-    monkeypatch.setattr(reading_module, "PARALLEL_FROM", 10**9)
-    serial = list(reading_module.read_files(files, 1 << 20))
+    monkeypatch.setattr(workers_module, "PARALLEL_FROM", 1)
+    parallel = list(workers_module.read_files(files, 1 << 20))
+    monkeypatch.setattr(workers_module, "PARALLEL_FROM", 10**9)
+    serial = list(workers_module.read_files(files, 1 << 20))
     monkeypatch.setattr(fastyaml, "parse", lambda text: None)  # PyYAML reads everything
-    plain = list(reading_module.read_files(files, 1 << 20))
+    plain = list(workers_module.read_files(files, 1 << 20))
     decoded = [[decode_entry(data) for data in outcome] for outcome in (parallel, serial, plain)]
     assert decoded[0] == decoded[1] == decoded[2]
     assert len(decoded[1]) == 120 and all(entry[0] for entry in decoded[1])
