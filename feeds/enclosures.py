@@ -22,7 +22,7 @@ import requests
 
 from .errors import OutputError
 from .output import write_atomic
-from .validate import url_problem
+from .urls import url_problem
 
 CACHE_FILE = "enclosures.json"
 _VERSION = 1

@@ -12,7 +12,7 @@ from typing import TypeVar
 
 from .model import FORMATS, Config, Filters, Record, TopicConfig
 from .topictree import TopicIndex
-from .validate import canonical_url
+from .urls import canonical_url
 
 T = TypeVar("T")
 

@@ -17,7 +17,7 @@ from .cache import Entry, ParseCache, decode_entry
 from .model import Config, Record, Rejection
 from .selection import PlannedFeed
 from .sources import SourceFile, find_record_files
-from .validate import canonical_url
+from .urls import canonical_url
 from .workers import Prefetch, Progress, Workers, read_files, validated
 
 

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime, time
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
-from urllib.parse import unquote_plus, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from dateutil.parser import isoparse
 
@@ -22,6 +22,7 @@ from .frontmatter import RawRecord, kind_of
 from .model import Image, Provider, Record, RelatedItem, SourceLocation
 from .sanitize import clean_text, render_markdown, sanitize_html
 from .slugs import topic_key
+from .urls import canonical_url, is_host_name, url_problem
 from .video import Video, video_of
 
 MAX_TOPICS = 100
@@ -29,11 +30,7 @@ MAX_TOPICS = 100
 MAX_RELATED = 50
 MAX_IMAGES = 20
 
-_TRACKING = frozenset({"ref", "fbclid", "gclid", "mc_cid", "mc_eid", "igshid", "yclid", "_hsenc"})
-_DEFAULT_PORTS = {"http": "80", "https": "443"}
-_HOST = re.compile(r"^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$")
 _SPACES = re.compile(r"\s+")
-_BAD_URL_CHAR = re.compile(r"[\s\x00-\x1f\x7f]")
 T = TypeVar("T")
 
 
@@ -214,79 +211,6 @@ def _url(value: Any, field: str) -> str:
     return url
 
 
-# Plain ASCII http(s) URLs with a valid host name, no user, port or spaces: nearly every
-# URL in real records. They need no urlsplit (the property tests check both ways agree).
-_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
-_HOST_LABELS = rf"{_LABEL}(?:\.{_LABEL})*"
-_PLAIN_URL = re.compile(rf"[Hh][Tt][Tt][Pp][Ss]?://{_HOST_LABELS}\.?(?:[/?#][!-~]*)?")
-# ... and of those, the ones already canonical but for an empty path.
-_CANONICAL_URL = re.compile(r"https?://[a-z0-9](?:[a-z0-9.-]*[a-z0-9])?(?:/[!-\"$->@-~]*)?")
-
-
-def url_problem(url: str) -> str | None:
-    """Why ``url`` cannot be a feed link, or None when it can."""
-    return None if _PLAIN_URL.fullmatch(url) else parsed_url_problem(url)
-
-
-def parsed_url_problem(url: str) -> str | None:
-    """``url_problem`` the long way, through urlsplit (any URL)."""
-    if not url:
-        return "is blank"
-    if _BAD_URL_CHAR.search(url):
-        return "contains spaces or control characters"
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        return "is not a valid URL"
-    if parts.scheme.lower() not in ("http", "https"):
-        return "is not an http(s) URL"
-    if parts.username is not None or parts.password is not None:
-        return "contains credentials"
-    host = (parts.hostname or "").lower()
-    if not host or not (_HOST.match(host) or _is_ip_literal(parts.netloc)):
-        return "has no valid host"
-    if port == 0:
-        return "has an invalid port"
-    return None
-
-
-def _is_ip_literal(netloc: str) -> bool:
-    return netloc.startswith("[") and "]" in netloc
-
-
-def canonical_url(url: str) -> str:
-    """The story's identity: scheme and host lowercased, default port, fragment and
-    tracking parameters (``utm_*``, ``ref``, ``fbclid``, …) removed."""
-    if _CANONICAL_URL.fullmatch(url):
-        return url if url.count("/") > 2 else url + "/"
-    return parsed_canonical_url(url)
-
-
-def parsed_canonical_url(url: str) -> str:
-    """``canonical_url`` the long way, through urlsplit (any URL)."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower().rstrip(".")
-    if ":" in host:
-        host = f"[{host}]"
-    port = parts.port
-    netloc = host if port is None or str(port) == _DEFAULT_PORTS.get(scheme) else f"{host}:{port}"
-    # Filter the query pair by pair, keeping each pair's own encoding: the id must not
-    # change because a re-encoder prefers '+' to '%20'.
-    query = "&".join(
-        pair
-        for pair in parts.query.split("&")
-        if pair and not _is_tracking(unquote_plus(pair.partition("=")[0]))
-    )
-    return urlunsplit((scheme, netloc, parts.path or "/", query, ""))
-
-
-def _is_tracking(name: str) -> bool:
-    name = name.lower()
-    return name.startswith("utm_") or name in _TRACKING
-
-
 def _topics(value: Any) -> tuple[str, ...]:
     if type(value) is list and all(type(item) is str for item in value):
         return _topic_list(tuple(value))
@@ -370,7 +294,7 @@ def _domain(value: Any) -> str | None:
     if "//" in host:
         host = urlsplit(host).hostname or ""
     host = host.strip("/")
-    return host if host and _HOST.match(host) else None
+    return host if host and is_host_name(host) else None
 
 
 def _images(value: Any) -> tuple[Image, ...]:

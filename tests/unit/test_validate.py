@@ -13,13 +13,8 @@ from hypothesis import strategies as st
 from feeds.errors import RecordError
 from feeds.frontmatter import RawRecord
 from feeds.model import SourceLocation
-from feeds.validate import (
-    canonical_url,
-    parsed_canonical_url,
-    parsed_url_problem,
-    url_problem,
-    validate_record,
-)
+from feeds.urls import canonical_url, parsed_canonical_url, parsed_url_problem, url_problem
+from feeds.validate import validate_record
 
 BASE: dict[str, Any] = {
     "title": "A story",
