@@ -10,27 +10,18 @@ with a warning: it is never trusted, and a build never fails because of it.
 from __future__ import annotations
 
 import contextlib
-import io
 import os
-import pickle
 import sqlite3
 from collections.abc import Generator, Iterable, Iterator, Sequence
-from dataclasses import astuple
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 from . import __version__
-from .model import Image, Provider, Record, Rejection, RelatedItem, SourceLocation
+from .codec import Entry, decode_entry
 from .sources import SourceFile
-from .video import Video
 
 FORMAT = "feeds-parse-cache-6"
 """Bumped whenever the stored layout changes; with the version and settings, the key."""
 FILE_NAME = "records.sqlite3"
-
-Entry = tuple[Sequence[Record], Sequence[Rejection], int]
-"""A file's records, rejections and how many records it held."""
 
 
 def path_key(display: str) -> bytes:
@@ -271,140 +262,3 @@ def _connect(path: Path) -> sqlite3.Connection:
     db.execute("PRAGMA journal_mode=WAL")
     db.execute("PRAGMA synchronous=NORMAL")
     return db
-
-
-class _Unpickler(pickle.Unpickler):
-    """Builds plain data, nothing else: a foreign pickle cannot run code."""
-
-    def find_class(self, module: str, name: str) -> Any:
-        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
-
-
-# Records travel as plain tuples: unpickling dataclasses goes through fields() per
-# object, several times slower than calling the constructors ourselves.
-
-
-def encode_entry(entry: Entry) -> bytes:
-    """A file's outcome as bytes."""
-    records, rejected, read = entry
-    plain = (
-        [_record(r) for r in records],
-        [(r.path, r.line, r.field, r.message) for r in rejected],
-        read,
-    )
-    return pickle.dumps(plain, protocol=5)
-
-
-def decode_entry(data: bytes, display: str | None = None) -> Entry:
-    """The inverse of ``encode_entry``; raises on anything but a well-formed entry.
-
-    Records of the file shown as ``display`` share that string as their source path: a
-    large site holds 100,000 of them."""
-    records, rejected, read = _Unpickler(io.BytesIO(data)).load()
-    if not isinstance(read, int):
-        raise ValueError("unexpected data in the cache")
-    return (
-        tuple([_unrecord(r, display) for r in records]),
-        tuple([Rejection(*r) for r in rejected]) if rejected else (),
-        read,
-    )
-
-
-# Dates travel as microseconds since the epoch: a pickle without datetime objects holds
-# no class references, so decoding never calls the restricted find_class.
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-
-
-def _moment(moment: datetime | None) -> int | None:
-    return None if moment is None else (moment - _EPOCH) // _MICROSECOND
-
-
-def _unmoment(micros: int | None) -> datetime | None:
-    return None if micros is None else _EPOCH + timedelta(microseconds=micros)
-
-
-_MICROSECOND = timedelta(microseconds=1)
-
-
-def _provider(p: Provider | None) -> tuple[str, str | None] | None:
-    return None if p is None else (p.name, p.domain)
-
-
-def _unprovider(value: Any) -> Provider | None:
-    return None if value is None else Provider(*value)
-
-
-def _record(r: Record) -> tuple[Any, ...]:
-    return (
-        r.source.path,
-        r.source.line,
-        r.title,
-        r.url,
-        r.canonical_url,
-        _moment(r.published_at),
-        _moment(r.updated_at),
-        r.excerpt,
-        r.body_html,
-        r.topics,
-        r.is_published,
-        _provider(r.provider),
-        tuple((i.url, i.width, i.height) for i in r.images),
-        tuple(
-            (i.title, i.url, i.excerpt, _moment(i.published_at), _provider(i.provider), i.type)
-            for i in r.related
-        ),
-        r.category,
-        r.type,
-        r.quality,
-        r.heat,
-        None if r.video is None else astuple(r.video),
-    )
-
-
-_SHARED: dict[Any, Any] = {}
-"""Topic lists, providers and short labels already decoded: 100,000 records name the
-same few, and sharing one copy each saves memory and time."""
-_SHARED_LIMIT = 65536
-
-
-def _shared(value: Any, make: Any = None) -> Any:
-    """The copy of ``value`` already decoded (``make(value)`` of it, when given)."""
-    found = _SHARED.get(value)
-    if found is None:
-        found = value if make is None else make(value)
-        if len(_SHARED) < _SHARED_LIMIT:
-            _SHARED[value] = found
-    return found
-
-
-def _unrecord(v: tuple[Any, ...], display: str | None = None) -> Record:
-    (path, line, title, url, canonical, published, updated, excerpt, body, topics) = v[:10]
-    if path == display:
-        path = display
-    is_published, provider, images, related, category, kind, quality, heat, video = v[10:]
-    if type(published) is not int:
-        raise ValueError("unexpected data in the cache")
-    return Record(
-        SourceLocation(path, line),
-        title,
-        url,
-        canonical,
-        _EPOCH + timedelta(microseconds=published),
-        _unmoment(updated),
-        excerpt,
-        body,
-        _shared(tuple(topics)),
-        bool(is_published),
-        None if provider is None else _shared(tuple(provider), _unprovider),
-        tuple([Image(*i) for i in images]) if images else (),
-        tuple(
-            [RelatedItem(t, u, e, _unmoment(d), _unprovider(p), k) for t, u, e, d, p, k in related]
-        )
-        if related
-        else (),
-        category=None if category is None else _shared(category),
-        type=None if kind is None else _shared(kind),
-        quality=quality,
-        heat=heat,
-        video=None if video is None else Video(*video),
-    )

@@ -13,7 +13,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from .cache import Entry, ParseCache, decode_entry
+from .cache import ParseCache
+from .codec import Entry, decode_entry
 from .model import Config, Record, Rejection
 from .selection import PlannedFeed
 from .sources import SourceFile, find_record_files

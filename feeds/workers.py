@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .cache import Entry, encode_entry
+from .codec import Entry, encode_entry
 from .errors import RecordError
 from .model import Record
 from .sources import SourceFile

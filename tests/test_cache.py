@@ -12,7 +12,7 @@ import pytest
 
 from feeds import fastyaml
 from feeds import workers as workers_module
-from feeds.cache import decode_entry
+from feeds.codec import decode_entry
 from tests.helpers import run_feeds, write_config, write_record
 
 NOW = "2026-10-01T00:00:00Z"
