@@ -178,8 +178,18 @@ class Listing:
         # list without copying it and sends its stats back through a pipe; the stat
         # system calls, most of the time, then run on two cores.
         half = len(self.paths) // 2
-        reader, writer = os.pipe()
-        pid = os.fork()
+        try:
+            reader, writer = os.pipe()
+        except OSError:  # out of file descriptors: one process reads them all
+            self._stat_range(0, len(self.paths))
+            return
+        try:
+            pid = os.fork()
+        except OSError:  # out of processes or memory: likewise
+            os.close(reader)
+            os.close(writer)
+            self._stat_range(0, len(self.paths))
+            return
         if pid == 0:  # pragma: no cover - the child; its output is checked by the parent
             code = 1
             try:
@@ -209,15 +219,22 @@ class Listing:
         return len(data).to_bytes(8, "little") + data + extra
 
     def _unpack(self, data: bytes, start: int) -> bool:
+        """Take the helper's stats (``_packed``); false, taking nothing, when they are
+        incomplete or malformed."""
         count = len(self.paths) - start
         size = int.from_bytes(data[:8], "little") if len(data) >= 8 else -1
         if size != count * 32 or len(data) < 8 + size:
+            return False
+        try:
+            failed = ast.literal_eval(data[8 + size :].decode("utf-8", "surrogateescape"))
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return False
+        if not isinstance(failed, dict):
             return False
         end = 8
         for column in (self._sizes, self._mtimes, self._devices, self._inodes):
             column.frombytes(data[end : end + count * 8])
             end += count * 8
-        failed = ast.literal_eval(data[end:].decode("utf-8", "surrogateescape"))
         self._failed.update(failed)
         return True
 

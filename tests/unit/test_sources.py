@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -420,5 +422,29 @@ def test_a_truncated_answer_from_the_helper_is_refused(src: Path) -> None:
     half.paths = list(listing.paths)
     half._stat_range(0, 1)
     assert not half._unpack(whole[:-3][:20], 1)
+    assert not half._unpack(whole[:-2] + b"{[", 1)  # the failures' text cut short
+    assert len(half._sizes) == 1  # nothing taken from a refused answer
     assert half._unpack(whole, 1)
     assert half.files == listing.files
+
+
+def test_without_file_descriptors_for_a_helper_one_process_reads_every_stat(src: Path) -> None:
+    for index in range(4):
+        touch(src / f"{index}.md", "x" * index)
+    script = f"""
+import os, resource
+from feeds.sources import Listing
+listing = Listing()
+for index in range(4):
+    listing.add({str(src)!r} + f"/{{index}}.md")
+lowest_free = os.dup(0)
+os.close(lowest_free)
+resource.setrlimit(resource.RLIMIT_NOFILE, (lowest_free + 1, lowest_free + 1))
+listing.settle(None, split_from=0)  # os.pipe needs two descriptors: only one is left
+print([f.size for f in listing.files], listing.warnings)
+"""
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    assert result.stdout.strip() == "[0, 1, 2, 3] []"
