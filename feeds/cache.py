@@ -19,7 +19,7 @@ from . import __version__
 from .codec import Entry, decode_entry
 from .sources import SourceFile
 
-FORMAT = "feeds-parse-cache-6"
+FORMAT = "feeds-parse-cache-7"
 """Bumped whenever the stored layout changes; with the version and settings, the key."""
 FILE_NAME = "records.sqlite3"
 

@@ -34,11 +34,12 @@ class _Unpickler(pickle.Unpickler):
 # object, several times slower than calling the constructors ourselves.
 
 
-def encode_entry(entry: Entry) -> bytes:
-    """A file's outcome as bytes."""
+def encode_entry(entry: Entry, display: str | None = None) -> bytes:
+    """A file's outcome as bytes; records read from the file shown as ``display`` leave
+    their source path out (``decode_entry`` puts it back)."""
     records, rejected, read = entry
     plain = (
-        [_record(r) for r in records],
+        [_record(r, display) for r in records],
         [(r.path, r.line, r.field, r.message) for r in rejected],
         read,
     )
@@ -46,10 +47,11 @@ def encode_entry(entry: Entry) -> bytes:
 
 
 def decode_entry(data: bytes, display: str | None = None) -> Entry:
-    """The inverse of ``encode_entry``; raises on anything but a well-formed entry.
+    """The inverse of ``encode_entry`` (given the same ``display``); raises on anything
+    but a well-formed entry.
 
-    Records of the file shown as ``display`` share that string as their source path: a
-    large site holds 100,000 of them."""
+    Records of the file share the ``display`` string as their source path: a large site
+    holds 100,000 of them."""
     records, rejected, read = _Unpickler(io.BytesIO(data)).load()
     if not isinstance(read, int):
         raise ValueError("unexpected data in the cache")
@@ -70,7 +72,7 @@ def _moment(moment: datetime | None) -> int | None:
 
 
 def _unmoment(micros: int | None) -> datetime | None:
-    return None if micros is None else _EPOCH + timedelta(microseconds=micros)
+    return None if micros is None else _EPOCH + timedelta(0, 0, micros)
 
 
 _MICROSECOND = timedelta(microseconds=1)
@@ -84,9 +86,9 @@ def _unprovider(value: Any) -> Provider | None:
     return None if value is None else Provider(*value)
 
 
-def _record(r: Record) -> tuple[Any, ...]:
+def _record(r: Record, display: str | None = None) -> tuple[Any, ...]:
     return (
-        r.source.path,
+        None if r.source.path == display else r.source.path,
         r.source.line,
         r.title,
         r.url,
@@ -128,19 +130,22 @@ def _shared(value: Any, make: Any = None) -> Any:
 
 
 def _unrecord(v: tuple[Any, ...], display: str | None = None) -> Record:
-    (path, line, title, url, canonical, published, updated, excerpt, body, topics) = v[:10]
-    if path == display:
+    (path, line, title, url, canonical, published, updated, excerpt, body, topics, *rest) = v
+    is_published, provider, images, related, category, kind, quality, heat, video = rest
+    if path is None:
+        if display is None:
+            raise ValueError("unexpected data in the cache")
         path = display
-    is_published, provider, images, related, category, kind, quality, heat, video = v[10:]
     if type(published) is not int:
         raise ValueError("unexpected data in the cache")
+    # Positional arguments throughout: the constructors parse them faster.
     return Record(
         SourceLocation(path, line),
         title,
         url,
         canonical,
-        _EPOCH + timedelta(microseconds=published),
-        _unmoment(updated),
+        _EPOCH + timedelta(0, 0, published),
+        None if updated is None else _EPOCH + timedelta(0, 0, updated),
         excerpt,
         body,
         _shared(tuple(topics)),
@@ -152,9 +157,9 @@ def _unrecord(v: tuple[Any, ...], display: str | None = None) -> Record:
         )
         if related
         else (),
-        category=None if category is None else _shared(category),
-        type=None if kind is None else _shared(kind),
-        quality=quality,
-        heat=heat,
-        video=None if video is None else Video(*video),
+        None if category is None else _shared(category),
+        None if kind is None else _shared(kind),
+        quality,
+        heat,
+        None if video is None else Video(*video),
     )

@@ -1,5 +1,5 @@
 """Parsing record files, in this process or in worker processes: one file → its
-validated records, rejections and record count, encoded (``cache.encode_entry``) so the
+validated records, rejections and record count, encoded (``codec.encode_entry``) so the
 parse cache can store the bytes as they come.
 
 One pool of workers serves a whole build (``Workers``): reading, completing the
@@ -71,7 +71,9 @@ def _load_chunk(
 ) -> list[bytes]:
     # Encoded here, in the worker: plain tuples cross the process boundary several times
     # faster than records, and the parse cache stores these very bytes.
-    return [encode_entry(load_file(f, max_size, light=light, related=related)) for f in chunk]
+    return [
+        encode_entry(load_file(f, max_size, light=light, related=related), f.display) for f in chunk
+    ]
 
 
 def _chunks(files: Sequence[SourceFile]) -> list[Sequence[SourceFile]]:

@@ -161,7 +161,10 @@ def test_parallel_and_fast_yaml_paths_equal_the_plain_path(
     serial = list(workers_module.read_files(files, 1 << 20))
     monkeypatch.setattr(fastyaml, "parse", lambda text: None)  # PyYAML reads everything
     plain = list(workers_module.read_files(files, 1 << 20))
-    decoded = [[decode_entry(data) for data in outcome] for outcome in (parallel, serial, plain)]
+    decoded = [
+        [decode_entry(data, f.display) for f, data in zip(files, outcome, strict=True)]
+        for outcome in (parallel, serial, plain)
+    ]
     assert decoded[0] == decoded[1] == decoded[2]
     assert len(decoded[1]) == 120 and all(entry[0] for entry in decoded[1])
 
