@@ -1,4 +1,5 @@
-"""Renamed topics: old feed URLs → current ones, as nginx and Apache config; pure.
+"""Renamed topics: old feed, page and archive URLs → current ones, as nginx and Apache
+config; pure.
 
 A topic's ``previous_slugs`` name the folders its feeds used to live in. Entry ids never
 change (they are the stories' canonical URLs), so a reader that follows the permanent
@@ -7,6 +8,7 @@ redirect sees no new entries. ``build`` writes the files this module returns.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
@@ -21,38 +23,57 @@ APACHE_FILE = "redirects.apache.conf"
 
 @dataclass(frozen=True, slots=True)
 class Redirect:
-    """One permanent redirect from an old feed URL to the current one."""
+    """One permanent redirect from an old URL path to the current URL."""
 
     old_path: str
-    """The old feed's URL path, e.g. ``/feeds/powerapps/rss.xml``."""
+    """The old URL's path, e.g. ``/feeds/powerapps/rss.xml``."""
     new_url: str
-    """The current feed's absolute URL."""
+    """The current absolute URL."""
+    prefix: bool = False
+    """Every path below ``old_path`` moves too (``…/archive/3/rss.xml``), to the same
+    place below ``new_url``."""
 
 
 def plan_redirects(specs: Iterable[FeedSpec], site_url: str) -> list[Redirect]:
-    """A redirect per previous slug and format of every feed, sorted by old path."""
+    """For each previous slug of every feed: its feed files, its subscribe page and, when
+    it keeps an archive, its archive pages; sorted by old path."""
     base = urlsplit(site_url).path or "/"
-    found = [
-        Redirect(base + replace(spec, slug=old).path(fmt), spec.feed_url(fmt, site_url))
-        for spec in specs
-        for old in spec.previous_slugs
-        for fmt in spec.formats
-    ]
+    found: list[Redirect] = []
+    for spec in specs:
+        for old in spec.previous_slugs:
+            found += [
+                Redirect(base + replace(spec, slug=old).path(fmt), spec.feed_url(fmt, site_url))
+                for fmt in spec.formats
+            ]
+            found.append(Redirect(f"{base}{old}/", f"{site_url}{spec.slug}/"))
+            if spec.archive:
+                found.append(
+                    Redirect(f"{base}{old}/archive/", f"{site_url}{spec.slug}/archive/", True)
+                )
     return sorted(found, key=lambda r: r.old_path)
 
 
 def nginx_conf(redirects: Iterable[Redirect]) -> str:
-    """Exact-match ``location`` blocks answering 301 with the new URL."""
+    """``location`` blocks answering 301 with the new URL: exact matches, and for a moved
+    folder a prefix match that keeps the rest of the path."""
     lines = [
         "# Written by feeds: topic feeds that moved (previous_slugs). Inside the site's",
         f"# server {{ }} block: include /path/to/output/{NGINX_FILE};",
     ]
-    lines += [f"location = {r.old_path} {{ return 301 {r.new_url}; }}" for r in redirects]
+    for r in redirects:
+        if r.prefix:
+            pattern = "^" + re.escape(r.old_path) + "(.*)$"
+            lines.append(
+                f"location ^~ {r.old_path} {{ rewrite {pattern} {r.new_url}$1 permanent; }}"
+            )
+        else:
+            lines.append(f"location = {r.old_path} {{ return 301 {r.new_url}; }}")
     return "\n".join(lines) + "\n"
 
 
 def apache_conf(redirects: Iterable[Redirect]) -> str:
-    """mod_alias ``Redirect permanent`` lines (valid in a virtual host and in .htaccess)."""
+    """mod_alias ``Redirect permanent`` lines (valid in a virtual host and in .htaccess);
+    ``Redirect`` matches a path and everything below it, keeping the rest."""
     lines = [
         "# Written by feeds: topic feeds that moved (previous_slugs). Include it in the",
         "# virtual host (Include /path/to/output/" + APACHE_FILE + ") or copy it into .htaccess.",

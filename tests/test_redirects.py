@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import feedparser
 import pytest
@@ -38,23 +40,47 @@ def test_redirect_files_for_nginx_and_apache() -> None:
     nginx = files["redirects.nginx.conf"].decode().splitlines()
     new = "https://x.org/feeds"
     assert nginx[2:] == [
+        f"location = /feeds/machine/ {{ return 301 {new}/ml/; }}",
         f"location = /feeds/machine/atom.xml {{ return 301 {new}/ml/atom.xml; }}",
+        f"location = /feeds/pa/ {{ return 301 {new}/power-apps/; }}",
         f"location = /feeds/pa/atom.xml {{ return 301 {new}/power-apps/atom.xml; }}",
         f"location = /feeds/pa/rss.xml {{ return 301 {new}/power-apps/rss.xml; }}",
+        f"location = /feeds/powerapps/ {{ return 301 {new}/power-apps/; }}",
         f"location = /feeds/powerapps/atom.xml {{ return 301 {new}/power-apps/atom.xml; }}",
         f"location = /feeds/powerapps/rss.xml {{ return 301 {new}/power-apps/rss.xml; }}",
     ]
     assert all(line.startswith("#") for line in nginx[:2])
     apache = files["redirects.apache.conf"].decode().splitlines()
-    assert apache[2] == "Redirect permanent /feeds/machine/atom.xml https://x.org/feeds/ml/atom.xml"
-    assert len(apache) == 7
+    assert apache[2] == "Redirect permanent /feeds/machine/ https://x.org/feeds/ml/"
+    assert apache[3] == "Redirect permanent /feeds/machine/atom.xml https://x.org/feeds/ml/atom.xml"
+    assert len(apache) == 10
+
+
+def test_an_archived_topic_moves_its_archive_pages_too() -> None:
+    archived = replace(spec("power-apps", ("pa",), ("rss",)), archive=True)
+    files = redirect_files([archived], "https://x.org/feeds/")
+    nginx = files["redirects.nginx.conf"].decode().splitlines()
+    assert (
+        r"location ^~ /feeds/pa/archive/ { rewrite ^/feeds/pa/archive/(.*)$ "
+        "https://x.org/feeds/power-apps/archive/$1 permanent; }"
+    ) in nginx
+    apache = files["redirects.apache.conf"].decode().splitlines()
+    # mod_alias Redirect keeps the rest of the path: archive/3/rss.xml lands on the same
+    # page under the new folder.
+    assert (
+        "Redirect permanent /feeds/pa/archive/ https://x.org/feeds/power-apps/archive/"
+    ) in apache
+    # Every old URL the build wrote maps to the current file of the same name.
+    for redirect in plan_redirects([archived], "https://x.org/feeds/"):
+        assert (
+            redirect.old_path.replace("/pa/", "/power-apps/", 1) == urlsplit(redirect.new_url).path
+        )
 
 
 def test_no_previous_slugs_no_files() -> None:
     assert redirect_files([spec("ai", ())], "https://x.org/") == {}
-    assert (
-        plan_redirects([spec("a", ("b",), ("rss",))], "https://x.org")[0].old_path == "/b/rss.xml"
-    )
+    redirects = plan_redirects([spec("a", ("b",), ("rss",))], "https://x.org")
+    assert [r.old_path for r in redirects] == ["/b/", "/b/rss.xml"]
 
 
 def test_renamed_topic_keeps_entry_ids(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
