@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from .model import FeedSpec
+from .model import FILE_NAMES, FeedSpec
 
 NGINX_FILE = "redirects.nginx.conf"
 """In the output folder; ``include`` it inside the site's ``server { … }`` block."""
@@ -34,22 +35,36 @@ class Redirect:
     place below ``new_url``."""
 
 
+class Moved(NamedTuple):
+    """One URL path of a renamed topic, relative to the site root: where it was, where
+    it is now, and whether everything below it moves too."""
+
+    old: str
+    new: str
+    prefix: bool = False
+
+
+def moved_paths(old: str, new: str, formats: Iterable[str], archive: bool) -> list[Moved]:
+    """What a topic moved from folder ``old`` to ``new`` takes along: its feed files,
+    its subscribe page (``old/``) and, when it keeps an archive, its archive pages."""
+    moved = [Moved(f"{old}/{FILE_NAMES[f]}", f"{new}/{FILE_NAMES[f]}") for f in formats]
+    moved.append(Moved(f"{old}/", f"{new}/"))
+    if archive:
+        moved.append(Moved(f"{old}/archive/", f"{new}/archive/", prefix=True))
+    return moved
+
+
 def plan_redirects(specs: Iterable[FeedSpec], site_url: str) -> list[Redirect]:
-    """For each previous slug of every feed: its feed files, its subscribe page and, when
-    it keeps an archive, its archive pages; sorted by old path."""
+    """For each previous slug of every feed, a redirect per path it moved
+    (``moved_paths``), sorted by old path."""
     base = urlsplit(site_url).path or "/"
-    found: list[Redirect] = []
-    for spec in specs:
-        for old in spec.previous_slugs:
-            found += [
-                Redirect(base + replace(spec, slug=old).path(fmt), spec.feed_url(fmt, site_url))
-                for fmt in spec.formats
-            ]
-            found.append(Redirect(f"{base}{old}/", f"{site_url}{spec.slug}/"))
-            if spec.archive:
-                found.append(
-                    Redirect(f"{base}{old}/archive/", f"{site_url}{spec.slug}/archive/", True)
-                )
+    found = [
+        Redirect(base + m.old, site_url + m.new, m.prefix)
+        for spec in specs
+        if spec.slug is not None
+        for old in spec.previous_slugs
+        for m in moved_paths(old, spec.slug, spec.formats, spec.archive)
+    ]
     return sorted(found, key=lambda r: r.old_path)
 
 

@@ -10,7 +10,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .errors import ConfigError, UsageError
-from .model import FILE_NAMES, Config
+from .model import Config
+from .redirects import Moved, moved_paths
 
 KINDS = ("nginx", "apache", "caddy")
 
@@ -82,8 +83,8 @@ def _url_path(path: str, what: str) -> str:
 
 
 def _checked(
-    kind: str, root: Path, max_age: int, redirects: Sequence[tuple[str, str]]
-) -> tuple[str, list[tuple[str, str]]]:
+    kind: str, root: Path, max_age: int, redirects: Sequence[tuple[str, str] | Moved]
+) -> tuple[str, list[Moved]]:
     if kind not in KINDS:
         close = difflib.get_close_matches(kind, KINDS, n=1)
         hint = f"; did you mean {close[0]!r}?" if close else f"; use one of {', '.join(KINDS)}"
@@ -93,11 +94,14 @@ def _checked(
     text = str(root)
     if not root.is_absolute() or not _SAFE_ROOT.fullmatch(text):
         raise UsageError(f"the output folder {text!r} must be an absolute path without quotes")
-    pairs = [(_url_path(old, "old path"), _url_path(new, "new path")) for old, new in redirects]
-    return text, pairs
+    moves = [
+        Moved(_url_path(m.old, "old path"), _url_path(m.new, "new path"), m.prefix)
+        for m in (Moved(*r) for r in redirects)
+    ]
+    return text, moves
 
 
-def _nginx(root: str, max_age: int, redirects: list[tuple[str, str]]) -> list[str]:
+def _nginx(root: str, max_age: int, redirects: list[Moved]) -> list[str]:
     compressed = " ".join(t for t in TEXT_TYPES if t != "text/html")
     lines = [
         "# feeds: serve the output folder with nginx. Include inside a server { } block.",
@@ -131,12 +135,16 @@ def _nginx(root: str, max_age: int, redirects: list[tuple[str, str]]) -> list[st
         lines += [f"location ~ {pattern} {{", "    types { }", f"    default_type {mime};", "}"]
     if redirects:
         lines += ["", "# Renamed topics: the old feed URLs move permanently."]
-        for old, new in redirects:
-            lines += [f"location = {old} {{", f"    return 301 {new};", "}"]
+        for old, new, prefix in redirects:
+            if prefix:  # everything below: the rest of the path kept
+                pattern = f"^{re.escape(old)}(.*)$"
+                lines += [f"location ^~ {old} {{", f"    rewrite {pattern} {new}$1 permanent;", "}"]
+            else:
+                lines += [f"location = {old} {{", f"    return 301 {new};", "}"]
     return lines
 
 
-def _apache(root: str, max_age: int, redirects: list[tuple[str, str]]) -> list[str]:
+def _apache(root: str, max_age: int, redirects: list[Moved]) -> list[str]:
     lines = [
         "# feeds: serve the output folder with Apache httpd 2.4. Put inside a <VirtualHost>;",
         "# needs mod_mime, mod_headers, mod_deflate with mod_filter, and mod_alias.",
@@ -171,12 +179,15 @@ def _apache(root: str, max_age: int, redirects: list[tuple[str, str]]) -> list[s
     ]
     if redirects:
         lines += ["", "# Renamed topics: the old feed URLs move permanently."]
-        for old, new in redirects:
-            lines.append(f'RedirectMatch 301 "^{re.escape(old)}$" "{new}"')
+        for old, new, prefix in redirects:
+            if prefix:
+                lines.append(f'RedirectMatch 301 "^{re.escape(old)}(.*)$" "{new}$1"')
+            else:
+                lines.append(f'RedirectMatch 301 "^{re.escape(old)}$" "{new}"')
     return lines
 
 
-def _caddy(root: str, max_age: int, redirects: list[tuple[str, str]]) -> list[str]:
+def _caddy(root: str, max_age: int, redirects: list[Moved]) -> list[str]:
     lines = [
         "# feeds: serve the output folder with Caddy 2. Put inside your site block.",
         "# file_server sends ETag and Last-Modified by default and answers conditional",
@@ -205,31 +216,44 @@ def _caddy(root: str, max_age: int, redirects: list[tuple[str, str]]) -> list[st
     ]
     if redirects:
         lines += ["", "# Renamed topics: the old feed URLs move permanently."]
-        lines += [f"redir {old} {new} 301" for old, new in redirects]
+        for n, (old, new, prefix) in enumerate(redirects):
+            if prefix:  # a named regexp matcher: its capture keeps the rest of the path
+                lines += [
+                    f"@moved{n} path_regexp moved{n} ^{re.escape(old)}(.*)$",
+                    f"redir @moved{n} {new}{{re.moved{n}.1}} 301",
+                ]
+            else:
+                lines.append(f"redir {old} {new} 301")
     return lines
 
 
 def serve_config(
-    kind: str, *, root: Path, max_age: int, redirects: Sequence[tuple[str, str]] = ()
+    kind: str,
+    *,
+    root: Path,
+    max_age: int,
+    redirects: Sequence[tuple[str, str] | Moved] = (),
 ) -> str:
     """A ready configuration snippet for ``kind`` (nginx, apache or caddy) serving ``root``.
 
-    ``redirects`` are (old, new) URL paths relative to the site root, e.g. renamed topics.
+    ``redirects`` are (old, new) URL paths relative to the site root, e.g. renamed topics,
+    or ``Moved`` paths, whose ``prefix`` moves everything below them too.
     """
-    text, pairs = _checked(kind, root, max_age, redirects)
+    text, moves = _checked(kind, root, max_age, redirects)
     render = {"nginx": _nginx, "apache": _apache, "caddy": _caddy}[kind]
-    return "\n".join(render(text, max_age, pairs)) + "\n"
+    return "\n".join(render(text, max_age, moves)) + "\n"
 
 
-def topic_redirects(config: Config) -> list[tuple[str, str]]:
-    """(old, new) paths of renamed topics (``previous_slugs``): every feed file and the
-    subscribe page, sorted by old path."""
+def topic_redirects(config: Config) -> list[Moved]:
+    """The paths renamed topics (``previous_slugs``) moved (``redirects.moved_paths``),
+    sorted by old path."""
     from .filtering import feed_options
 
-    pairs = []
-    for topic in config.topics:
-        names = [FILE_NAMES[f] for f in feed_options(config, topic).formats]
-        for old in topic.previous_slugs:
-            pairs += [(f"{old}/{name}", f"{topic.slug}/{name}") for name in names]
-            pairs.append((f"{old}/", f"{topic.slug}/"))
-    return sorted(pairs)
+    return sorted(
+        moved
+        for topic in config.topics
+        for old in topic.previous_slugs
+        for moved in moved_paths(
+            old, topic.slug, feed_options(config, topic).formats, bool(topic.archive)
+        )
+    )

@@ -7,8 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from feeds.config import read_config
 from feeds.errors import ConfigError, UsageError
-from feeds.serveconfig import KINDS, content_type, media_type, serve_config
+from feeds.model import FeedSpec
+from feeds.redirects import Moved, plan_redirects
+from feeds.serveconfig import KINDS, content_type, media_type, serve_config, topic_redirects
+from tests.helpers import write_config
 
 ROOT = Path("/srv/feeds/public")
 REDIRECTS = (("old-ai/rss.xml", "ai/rss.xml"), ("/old-ai/atom.xml", "/ai/atom.xml"))
@@ -143,3 +147,55 @@ def test_negative_max_age_refused() -> None:
 def test_content_type(name: str, expected: str) -> None:
     assert content_type(name) == expected
     assert media_type(name) == expected.split(";")[0]
+
+
+ARCHIVE = Moved("old-ai/archive/", "ai/archive/", prefix=True)
+
+
+def test_a_moved_archive_keeps_the_rest_of_the_path_in_every_server() -> None:
+    nginx = serve_config("nginx", root=ROOT, max_age=60, redirects=[ARCHIVE])
+    assert (
+        "location ^~ /old-ai/archive/ {\n"
+        "    rewrite ^/old\\-ai/archive/(.*)$ /ai/archive/$1 permanent;\n}"
+    ) in nginx
+    apache = serve_config("apache", root=ROOT, max_age=60, redirects=[ARCHIVE])
+    assert 'RedirectMatch 301 "^/old\\-ai/archive/(.*)$" "/ai/archive/$1"' in apache
+    caddy = serve_config("caddy", root=ROOT, max_age=60, redirects=[ARCHIVE])
+    assert "@moved0 path_regexp moved0 ^/old\\-ai/archive/(.*)$" in caddy
+    assert "redir @moved0 /ai/archive/{re.moved0.1} 301" in caddy
+    # The patterns match what they move and keep the rest: checked with Python's engine,
+    # which reads these (PCRE and RE2 alike) patterns the same way.
+    pattern = re.search(r"rewrite (\S+) ", nginx)
+    assert pattern is not None
+    found = re.match(pattern.group(1), "/old-ai/archive/3/rss.xml")
+    assert found is not None and found.group(1) == "3/rss.xml"
+    assert re.match(pattern.group(1), "/old-ai/rss.xml") is None
+
+
+def test_renamed_topics_move_feeds_page_and_archive_alike_in_build_maps_and_serve_config(
+    tmp_path: Path,
+) -> None:
+    config = read_config(
+        write_config(
+            tmp_path,
+            "site: {title: T, url: 'https://x.org/'}\nsources: [../records]\noutput: ../public\n"
+            "topics:\n  - name: AI\n    previous_slugs: [old-ai]\n    archive: true\n"
+            "    formats: [rss, json]\n",
+        )
+    )
+    moved = topic_redirects(config)
+    assert moved == [
+        Moved("old-ai/", "ai/"),
+        Moved("old-ai/archive/", "ai/archive/", prefix=True),
+        Moved("old-ai/feed.json", "ai/feed.json"),
+        Moved("old-ai/rss.xml", "ai/rss.xml"),
+    ]
+    spec = FeedSpec(
+        topic="AI", slug="ai", title="AI", description="", site_url="https://x.org/",
+        language=None, author="T", limit=5, formats=("rss", "json"),
+        previous_slugs=("old-ai",), archive=True,
+    )  # fmt: skip
+    maps = plan_redirects([spec], "https://x.org/")
+    assert [(r.old_path, r.new_url, r.prefix) for r in maps] == [
+        ("/" + m.old, "https://x.org/" + m.new, m.prefix) for m in moved
+    ]
