@@ -19,6 +19,7 @@ import yaml
 
 from . import fastyaml
 from .errors import RecordError, utf8_text
+from .jsonpos import item_spans, lines_of
 from .model import SourceLocation
 
 # libyaml builds the same objects several times faster; fall back when it is missing.
@@ -220,6 +221,9 @@ def _data_records(
     node: yaml.Node | None = None
     if json_only:
         data = _load_json(text, display)
+        found = _json_records(text, display, data)
+        if found is not None:
+            return found
         node = _compose_quietly(text)
     else:
         data, node = _load_yaml(text, display, offset=0)
@@ -250,6 +254,36 @@ def _data_records(
         if isinstance(item, dict):
             body = item.get("body") if isinstance(item.get("body"), str) else ""
             records.append(RawRecord(item, body or "", where, item_node))
+        else:
+            errors.append(
+                RecordError(f"item {number} is {kind_of(item)}, not a record mapping", where)
+            )
+    return records, errors
+
+
+def _json_records(
+    text: str, display: str, data: Any
+) -> tuple[list[RawRecord], list[RecordError]] | None:
+    """The records of a JSON file with their lines found by ``jsonpos`` (each keeps its
+    own text: its node tree is built only for errors); None for any other shape."""
+    if isinstance(data, dict) and not (isinstance(data.get("value"), list) and "title" not in data):
+        return [RawRecord(data, "", SourceLocation(display, 1), text=text)], []
+    items = data["value"] if isinstance(data, dict) else data
+    if not isinstance(items, list):
+        return None
+    spans = item_spans(text, listing=isinstance(data, dict))
+    if spans is None or len(spans) != len(items):
+        return None
+    records: list[RawRecord] = []
+    errors: list[RecordError] = []
+    lines = lines_of(text, spans)
+    for number, (item, (start, end), line) in enumerate(zip(items, spans, lines, strict=True), 1):
+        where = SourceLocation(display, line)
+        if isinstance(item, dict):
+            body = item.get("body") if isinstance(item.get("body"), str) else ""
+            records.append(
+                RawRecord(item, body or "", where, line_offset=line - 1, text=text[start:end])
+            )
         else:
             errors.append(
                 RecordError(f"item {number} is {kind_of(item)}, not a record mapping", where)
