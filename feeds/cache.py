@@ -99,7 +99,7 @@ class ParseCache:
         """Empty the cache so this run refills it; delete the file if even that fails."""
         try:
             if self._db is not None:
-                self._write().execute(f"DELETE FROM {self.table}")
+                self._connection().execute(f"DELETE FROM {self.table}")
                 return
         except sqlite3.Error:
             pass
@@ -227,7 +227,7 @@ class ParseCache:
             return
         rows = [(path_key(f.display), f.size, f.mtime_ns, data) for f, data in items if f.size >= 0]
         with self._guard("write"):
-            writer = self._write()
+            writer = self._connection()
             writer.execute("BEGIN")
             writer.executemany(f"INSERT OR REPLACE INTO {self.table} VALUES (?, ?, ?, ?)", rows)
             writer.execute("COMMIT")
@@ -239,13 +239,13 @@ class ParseCache:
         if self._db is None:
             return
         with self._guard("write"):
-            writer = self._write()
+            writer = self._connection()
             if self.table == "full":
                 writer.execute("DELETE FROM full WHERE path NOT IN (SELECT path FROM files)")
             elif self._stale:
                 writer.executemany("DELETE FROM files WHERE path = ?", [(k,) for k in self._stale])
 
-    def _write(self) -> sqlite3.Connection:
+    def _connection(self) -> sqlite3.Connection:
         assert self._db is not None
         return self._db
 
