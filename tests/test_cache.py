@@ -197,3 +197,29 @@ def test_reused_feeds_equal_rendered_ones_and_edited_files_are_rendered_again(
     result = run_feeds("build", "--config", config, "--now", NOW, "-v")
     assert result.returncode == 0 and " 0 written" in result.stdout
     assert feeds_of(out) == cold(config, tmp_path, "cold2")
+
+
+def test_a_listing_split_in_two_processes_notices_changes_in_either_half(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from datetime import datetime
+
+    from feeds import build as build_module
+    from feeds.config import read_config
+
+    config = read_config(corpus(tmp_path, 60))
+    now = datetime.fromisoformat(NOW)
+    monkeypatch.setattr(build_module, "SPLIT_LISTING_FROM", 1)  # split even 60 files
+    first = build_module.build(config, now=now)
+    assert first.counts.read == 60
+    again = build_module.build(config, now=now)
+    assert not any(f.changed for f in again.feeds)  # nothing changed: nothing written
+    # The last published file listed is in the forked helper's half: its edit must show.
+    last = [p for p in sorted((tmp_path / "records" / "6").iterdir()) if "true" in p.read_text()][
+        -1
+    ]
+    last.write_text(last.read_text().replace("title: 'Story", "title: 'Edited story"))
+    changed = build_module.build(config, now=now)
+    assert any(f.changed for f in changed.feeds)
+    assert any(b"Edited story" in p.read_bytes() for p in (tmp_path / "public").rglob("*.xml"))
+    assert feeds_of(tmp_path / "public") == cold(tmp_path / "config" / "feeds.yaml", tmp_path, "c")
