@@ -243,7 +243,8 @@ class Listing:
         """Bytes that change whenever a file is added, removed, renamed, resized or
         touched (its modification time): every path, size and time, in parts."""
         for start in range(0, len(self.paths), 10000):
-            names = "\0".join(self.paths[start : start + 10000])
+            # Each path ends with NUL (never in a path): parts cannot run together.
+            names = "\0".join(self.paths[start : start + 10000]) + "\0"
             yield names.encode("utf-8", "surrogateescape")
         for column in (self._sizes, self._mtimes):
             yield column.tobytes()
