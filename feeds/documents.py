@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .archive import ArchivePlan, PageKey, archive_links, archive_path, dump_sealed, plan_archive
 from .model import Config, FeedExtras, FeedSpec, Record
-from .rendermemo import RenderMemo, signature
+from .rendermemo import RenderMemo, entries_digest, signature
 from .selection import PlannedFeed, feed_date
 from .sizing import fit
 
@@ -157,13 +157,15 @@ def _draw_all(
     these inputs, else drawn (here, or by ``parallel`` a feed's files per task)."""
     done: dict[int, RenderedFeed] = {}
     signatures: dict[int, str] = {}
+    digests: dict[int, bytes] = {}  # a feed's formats share their entries: digest them once
     for index, job in enumerate(jobs):
         if memo is None:
             continue
         spec = job.feed.spec
-        sig = signature(
-            spec, job.fmt, job.url, job.feed.updated.isoformat(), job.extras, job.entries
-        )
+        entries = digests.get(id(job.entries))
+        if entries is None:
+            entries = digests[id(job.entries)] = entries_digest(job.entries)
+        sig = signature(spec, job.fmt, job.url, job.feed.updated.isoformat(), job.extras, entries)
         reused = memo.reuse(spec.path(job.fmt), sig)
         if reused is not None:
             done[index] = _rendered(job, *reused)

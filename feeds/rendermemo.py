@@ -24,20 +24,23 @@ from .output import write_atomic
 FILE_NAME = "rendered.json"
 
 
+def entries_digest(entries: Sequence[Record]) -> bytes:
+    """A digest of a feed's full entries, shared by the feed's files (formats)."""
+    digest = hashlib.sha256()
+    for record in entries:
+        digest.update(repr(record).encode("utf-8", "surrogatepass"))
+    return digest.digest()
+
+
 def signature(
-    spec: FeedSpec,
-    fmt: str,
-    url: str,
-    updated: str,
-    extras: FeedExtras,
-    entries: Sequence[Record],
+    spec: FeedSpec, fmt: str, url: str, updated: str, extras: FeedExtras, entries: bytes
 ) -> str:
-    """A digest of every input of one feed file."""
+    """A digest of every input of one feed file; ``entries`` is ``entries_digest`` of its
+    entries."""
     digest = hashlib.sha256(
         f"{__version__}\n{spec!r}\n{fmt}\n{url}\n{updated}\n{extras!r}\n".encode()
     )
-    for record in entries:
-        digest.update(repr(record).encode("utf-8", "surrogatepass"))
+    digest.update(entries)
     return digest.hexdigest()
 
 
