@@ -9,9 +9,10 @@ from datetime import UTC, datetime, timedelta
 import feedparser
 import pytest
 
-from feeds.model import FeedSpec, Record, SourceLocation
+from feeds.model import Record, SourceLocation
 from feeds.render import render_feed
 from feeds.sizing import fit
+from tests.helpers import AI_SPEC
 
 
 class FakeRenderer:
@@ -88,16 +89,6 @@ def test_max_bytes_must_be_positive() -> None:
         fit(["a"], FakeRenderer(), 0)
 
 
-SPEC = FeedSpec(
-    topic="AI",
-    slug="ai",
-    title="Example News: AI",
-    description="Latest AI stories",
-    site_url="https://news.example.org/",
-    language="en",
-    author="Example News",
-    limit=50,
-)
 UPDATED = datetime(2026, 3, 4, tzinfo=UTC)
 
 
@@ -118,7 +109,11 @@ def test_real_feeds(fmt: str) -> None:
 
     def render(entries: Sequence[Record]) -> bytes:
         return render_feed(
-            SPEC, fmt, entries, feed_url=f"https://feeds.example.org/ai/{fmt}.xml", updated=UPDATED
+            AI_SPEC,
+            fmt,
+            entries,
+            feed_url=f"https://feeds.example.org/ai/{fmt}.xml",
+            updated=UPDATED,
         )
 
     whole = render(records)
