@@ -10,7 +10,7 @@ import codecs
 import json
 import os
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -221,39 +221,35 @@ def _data_records(
     node: yaml.Node | None = None
     if json_only:
         data = _load_json(text, display)
-        found = _json_records(text, display, data)
-        if found is not None:
-            return found
-        node = _compose_quietly(text)
     else:
         data, node = _load_yaml(text, display, offset=0)
-    items: Sequence[Any]
-    item_nodes: Sequence[yaml.Node | None]
-    if isinstance(data, dict) and isinstance(data.get("value"), list) and "title" not in data:
-        items = data["value"]  # a listing {"page": 1, "value": [...], "nextPage": 2}
-        value = _child(node, "value", None) if node is not None else None
-        item_nodes = value.value if isinstance(value, yaml.SequenceNode) else []
-    elif isinstance(data, list):
-        items = data
-        item_nodes = node.value if isinstance(node, yaml.SequenceNode) else []
-    elif isinstance(data, dict):
-        return [RawRecord(data, "", SourceLocation(display, 1), node)], []
-    else:
+    # A listing {"page": 1, "value": [...], "nextPage": 2}, a list, or one record.
+    listing = isinstance(data, dict) and isinstance(data.get("value"), list) and "title" not in data
+    if isinstance(data, dict) and not listing:
+        # JSON keeps its text: the node tree for a field's line is built only on error.
+        where = SourceLocation(display, 1)
+        return [RawRecord(data, "", where, node, text=text if json_only else None)], []
+    if not listing and not isinstance(data, list):
         raise RecordError(
             f"file holds {kind_of(data)}; a record file holds a mapping, a list of them "
             'or a listing {"value": [...]}',
             SourceLocation(display, 1),
         )
-    if len(item_nodes) != len(items):
-        item_nodes = [None] * len(items)
+    items: list[Any] = data["value"] if listing else data
+    places = _json_places(text, items, listing) if json_only else None
+    if places is None:
+        if json_only:
+            node = _compose_quietly(text)
+        places = _node_places(node, items, listing)
     records: list[RawRecord] = []
     errors: list[RecordError] = []
-    for number, (item, item_node) in enumerate(zip(items, item_nodes, strict=True), 1):
-        line = item_node.start_mark.line + 1 if item_node is not None else None
+    for number, (item, (line, item_node, offset, own_text)) in enumerate(
+        zip(items, places, strict=True), 1
+    ):
         where = SourceLocation(display, line)
         if isinstance(item, dict):
             body = item.get("body") if isinstance(item.get("body"), str) else ""
-            records.append(RawRecord(item, body or "", where, item_node))
+            records.append(RawRecord(item, body or "", where, item_node, offset, own_text))
         else:
             errors.append(
                 RecordError(f"item {number} is {kind_of(item)}, not a record mapping", where)
@@ -261,34 +257,32 @@ def _data_records(
     return records, errors
 
 
-def _json_records(
-    text: str, display: str, data: Any
-) -> tuple[list[RawRecord], list[RecordError]] | None:
-    """The records of a JSON file with their lines found by ``jsonpos`` (each keeps its
-    own text: its node tree is built only for errors); None for any other shape."""
-    if isinstance(data, dict) and not (isinstance(data.get("value"), list) and "title" not in data):
-        return [RawRecord(data, "", SourceLocation(display, 1), text=text)], []
-    items = data["value"] if isinstance(data, dict) else data
-    if not isinstance(items, list):
-        return None
-    spans = item_spans(text, listing=isinstance(data, dict))
+_Place = tuple[int | None, yaml.Node | None, int, str | None]
+"""Where an item of a data file starts: its line, and its node tree or its own text
+(with the lines before it) for the line of a field."""
+
+
+def _json_places(text: str, items: list[Any], listing: bool) -> list[_Place] | None:
+    """Each item's line found by ``jsonpos``, keeping the item's text; None when the
+    scanner does not find the items ``json.loads`` read."""
+    spans = item_spans(text, listing=listing)
     if spans is None or len(spans) != len(items):
         return None
-    records: list[RawRecord] = []
-    errors: list[RecordError] = []
     lines = lines_of(text, spans)
-    for number, (item, (start, end), line) in enumerate(zip(items, spans, lines, strict=True), 1):
-        where = SourceLocation(display, line)
-        if isinstance(item, dict):
-            body = item.get("body") if isinstance(item.get("body"), str) else ""
-            records.append(
-                RawRecord(item, body or "", where, line_offset=line - 1, text=text[start:end])
-            )
-        else:
-            errors.append(
-                RecordError(f"item {number} is {kind_of(item)}, not a record mapping", where)
-            )
-    return records, errors
+    return [
+        (line, None, line - 1, text[start:end])
+        for line, (start, end) in zip(lines, spans, strict=True)
+    ]
+
+
+def _node_places(node: yaml.Node | None, items: list[Any], listing: bool) -> list[_Place]:
+    """Each item's line and node from the file's node tree (no line without one)."""
+    if listing and node is not None:
+        node = _child(node, "value", None)
+    nodes = node.value if isinstance(node, yaml.SequenceNode) else []
+    if len(nodes) != len(items):
+        return [(None, None, 0, None)] * len(items)
+    return [(n.start_mark.line + 1, n, 0, None) for n in nodes]
 
 
 def _load_yaml(text: str, display: str, *, offset: int) -> tuple[Any, yaml.Node | None]:
