@@ -11,16 +11,42 @@ from __future__ import annotations
 
 import io
 import pickle
-from collections.abc import Sequence
-from dataclasses import astuple
+from collections.abc import Callable, Sequence
+from dataclasses import astuple, fields
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from .model import Image, Provider, Record, Rejection, RelatedItem, SourceLocation
 from .video import Video
 
 Entry = tuple[Sequence[Record], Sequence[Rejection], int]
 """A file's records, rejections and how many records it held."""
+
+T = TypeVar("T")
+
+
+def _assembler(cls: type[T]) -> Callable[..., T]:
+    """A function that builds ``cls``, a frozen dataclass with slots and no
+    ``__post_init__``, from all its fields in order, in half the time its ``__init__``
+    takes: each slot is set through its own descriptor, where a frozen ``__init__`` looks
+    up ``object.__setattr__`` and the field's name for each. Decoding the cache of a
+    large site builds 100,000 records; the values are those ``__init__`` would store."""
+    if "__post_init__" in vars(cls) or "__slots__" not in vars(cls):
+        raise TypeError(f"{cls.__name__} cannot be assembled slot by slot")
+    names = [field.name for field in fields(cls)]  # type: ignore[arg-type]
+    scope: dict[str, Any] = {"new": object.__new__, "cls": cls}
+    scope.update({f"set_{name}": getattr(cls, name).__set__ for name in names})
+    lines = [f"def assemble({', '.join(names)}):", "    self = new(cls)"]
+    lines += [f"    set_{name}(self, {name})" for name in names]
+    # Generated from the class's own field names (identifiers), as dataclasses does.
+    exec("\n".join([*lines, "    return self"]), scope)  # noqa: S102
+    assemble: Callable[..., T] = scope["assemble"]
+    return assemble
+
+
+_new_record = _assembler(Record)
+_new_location = _assembler(SourceLocation)
+_new_related = _assembler(RelatedItem)
 
 
 class _Unpickler(pickle.Unpickler):
@@ -139,8 +165,8 @@ def _unrecord(v: tuple[Any, ...], display: str | None = None) -> Record:
     if type(published) is not int:
         raise ValueError("unexpected data in the cache")
     # Positional arguments throughout: the constructors parse them faster.
-    return Record(
-        SourceLocation(path, line),
+    return _new_record(
+        _new_location(path, line),
         title,
         url,
         canonical,
@@ -153,7 +179,7 @@ def _unrecord(v: tuple[Any, ...], display: str | None = None) -> Record:
         None if provider is None else _shared(tuple(provider), _unprovider),
         tuple([Image(*i) for i in images]) if images else (),
         tuple(
-            [RelatedItem(t, u, e, _unmoment(d), _unprovider(p), k) for t, u, e, d, p, k in related]
+            [_new_related(t, u, e, _unmoment(d), _unprovider(p), k) for t, u, e, d, p, k in related]
         )
         if related
         else (),
