@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from .workers import Prefetch, Workers
 
 SPLIT_LISTING_FROM = 20000
-"""Listings of this many files and more read their files' stats in two processes."""
+"""From this many files listed on, a helper process reads most of the other files' stats."""
 
 Progress = Callable[[int, int], None]
 """Called with (files done, files in all) while reading; the CLI draws it on a terminal."""

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import io
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from feeds import listing as listing_module
 from feeds.errors import ConfigError
 from feeds.sources import Listing, SourceFile, display_path, find_record_files, list_record_files
 
@@ -370,7 +373,23 @@ def _tree(src: Path) -> None:
     os.link(src / "z.md", src / "y-hard.md")  # a hard link: listed once, first by name
 
 
-def test_split_listing_equals_the_plain_one(src: Path) -> None:
+@pytest.fixture(params=["helper takes all", "runs shared"])
+def sharing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Runs of one path each; with "runs shared", the helper's queue turns every other
+    run away (as a full queue does), so both processes stat some of them."""
+    monkeypatch.setattr(listing_module, "RUN", 1)
+    if request.param == "runs shared":
+        offer = listing_module._Helper.offer
+        turns = iter(range(10**6))
+
+        def every_other(helper: object, start: int, stop: int, paths: list[str]) -> bool:
+            return next(turns) % 2 == 0 and offer(helper, start, stop, paths)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(listing_module._Helper, "offer", every_other)
+    return str(request.param)
+
+
+def test_split_listing_equals_the_plain_one(src: Path, sharing: str) -> None:
     _tree(src)
     plain = list_record_files([src])
     split = list_record_files([src], split_from=0)
@@ -390,11 +409,11 @@ def test_split_listing_equals_the_plain_one(src: Path) -> None:
     ]
 
 
-def test_digest_notices_a_touched_file_in_either_half(src: Path) -> None:
+def test_digest_notices_a_touched_file_wherever_it_is_read(src: Path, sharing: str) -> None:
     for index in range(8):
         touch(src / f"{index}.md")
     before = b"".join(list_record_files([src], split_from=0).digest())
-    for index in (0, 7):  # one in this process's half, one in the helper's
+    for index in range(8):
         path = src / f"{index}.md"
         stat = path.stat()
         os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1000))
@@ -403,31 +422,70 @@ def test_digest_notices_a_touched_file_in_either_half(src: Path) -> None:
         before = after
 
 
-def test_a_file_gone_before_its_stat_is_skipped_with_a_warning(src: Path) -> None:
+def test_a_file_gone_before_its_stat_is_skipped_with_a_warning(src: Path, sharing: str) -> None:
     touch(src / "a.md")
-    listing = Listing()
+    listing = Listing(split_from=0)
     listing.add(str(src / "a.md"))
-    listing.add(str(src / "gone.md"))  # in the helper's half, as a vanished file would be
-    listing.settle(None, split_from=0)
+    listing.add(str(src / "gone.md"))  # vanished between the walk and its stat
+    listing.settle()
     assert names(listing.files, src) == ["a.md"]
     assert len(listing.warnings) == 1
     assert listing.warnings[0].endswith("gone.md: skipped (No such file or directory)")
 
 
-def test_a_truncated_answer_from_the_helper_is_refused(src: Path) -> None:
-    listing = Listing()
-    listing.add(str(touch(src / "a.md")))
-    listing.add(str(touch(src / "b.md")))
-    listing._stat_range(0, 2)
-    whole = listing._packed(1)
-    half = Listing()
-    half.paths = list(listing.paths)
-    half._stat_range(0, 1)
-    assert not half._unpack(whole[:-3][:20], 1)
-    assert not half._unpack(whole[:-2] + b"{[", 1)  # the failures' text cut short
-    assert len(half._sizes) == 1  # nothing taken from a refused answer
-    assert half._unpack(whole, 1)
-    assert half.files == listing.files
+def test_a_helper_killed_midway_leaves_its_runs_to_the_listing_process(src: Path) -> None:
+    for index in range(6):
+        touch(src / f"{index}.md", "x" * index)
+    listing = Listing(split_from=0)
+    for index in range(6):
+        listing.add(str(src / f"{index}.md"))
+    listing._hand_over()  # the helper starts and is sent every path
+    helper = listing._helper
+    assert helper is not None and helper.ranges == [(0, 6)]
+    os.kill(helper.pid, signal.SIGKILL)
+    listing.settle()
+    assert [f.size for f in listing.files] == list(range(6))
+    assert listing.warnings == []
+
+
+class _Answered:
+    """Stands in for a helper that sent ``answer`` for the runs ``ranges``."""
+
+    def __init__(self, ranges: list[tuple[int, int]], answer: bytes | None) -> None:
+        self.ranges, self._answer = ranges, answer
+
+    def answer(self) -> bytes | None:
+        return self._answer
+
+
+def test_an_incomplete_or_malformed_answer_from_the_helper_is_refused(src: Path) -> None:
+    paths = [str(touch(src / f"{index}.md", "x" * index)) for index in range(3)]
+    whole = listing_module._stat_runs(io.BytesIO(_request(0, paths[:1]) + _request(2, paths[2:])))
+    ranges = [(0, 1), (2, 3)]
+
+    def fresh() -> Listing:
+        listing = Listing()
+        for path in paths:
+            listing.add(path)
+        listing._sizes = listing_module._column("q", 3)  # as settle leaves them
+        listing._mtimes = listing_module._column("q", 3)
+        listing._devices = listing_module._column("Q", 3)
+        listing._inodes = listing_module._column("Q", 3)
+        return listing
+
+    for bad in (None, whole[:-3][:20], whole[:-2] + b"{[", whole.replace(b"{}", b"[]")):
+        listing = fresh()
+        assert not listing._take(_Answered(ranges, bad))  # type: ignore[arg-type]
+        assert not any(listing._sizes)  # nothing taken from a refused answer
+    listing = fresh()
+    assert listing._take(_Answered(ranges, whole))  # type: ignore[arg-type]
+    listing._stat_range(1, 2)
+    assert [f.size for f in listing.files] == [0, 1, 2]
+
+
+def _request(start: int, paths: list[str]) -> bytes:
+    text = "\0".join(paths).encode()
+    return listing_module._HEADER.pack(start, len(text)) + text
 
 
 def test_without_file_descriptors_for_a_helper_one_process_reads_every_stat(src: Path) -> None:
@@ -436,13 +494,13 @@ def test_without_file_descriptors_for_a_helper_one_process_reads_every_stat(src:
     script = f"""
 import os, resource
 from feeds.sources import Listing
-listing = Listing()
+listing = Listing(split_from=0)
 for index in range(4):
     listing.add({str(src)!r} + f"/{{index}}.md")
 lowest_free = os.dup(0)
 os.close(lowest_free)
 resource.setrlimit(resource.RLIMIT_NOFILE, (lowest_free + 1, lowest_free + 1))
-listing.settle(None, split_from=0)  # os.pipe needs two descriptors: only one is left
+listing.settle()  # os.pipe needs two descriptors: only one is left
 print([f.size for f in listing.files], listing.warnings)
 """
     result = subprocess.run(
