@@ -49,9 +49,8 @@ def count_records(loaded: Loaded, classified: Classified) -> RecordCounts:
 def _batch_mode() -> Iterator[None]:
     """Run as the batch job a build is: the cyclic garbage collector paused (a build
     makes millions of small acyclic objects, which reference counting frees, and the
-    collector would walk them all again and again: a fifth of a large build's time), and
-    freed memory kept for reuse. Forked workers inherit both."""
-    _keep_freed_memory()
+    collector would walk them all again and again: a fifth of a large build's time).
+    Forked workers inherit it, and ``_keep_freed_memory`` once records are to be read."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -69,7 +68,8 @@ def _keep_freed_memory() -> None:
     """Ask glibc's malloc to keep freed memory instead of returning it to the system at
     once. Reading a record allocates and frees a few kilobytes of text; with the default
     thresholds the top of the heap is trimmed and faulted in again over and over (17,000
-    page faults per 8,000 records, which took 60% longer). Elsewhere nothing changes."""
+    page faults per 8,000 records, which took 60% longer). Elsewhere nothing changes.
+    Called once records are to be read: a run with nothing to do never loads ctypes."""
     if not sys.platform.startswith("linux"):
         return
     try:
@@ -107,6 +107,7 @@ def _build(config: Config, *, now: datetime, progress: Progress | None, force: b
             from .cache import ParseCache
             from .workers import Prefetch, Workers
 
+            _keep_freed_memory()
             workers = stack.enter_context(Workers())
             if workers.count > 1:
                 workers.start()
@@ -145,6 +146,7 @@ def _run(
     from .selection import EPOCH, classify, plan_feeds
     from .workers import Workers
 
+    _keep_freed_memory()
     with started or Workers() as workers:
         loaded = load_records(config, progress, listed, workers, prefetch)
         classified = classify(loaded.records, now)

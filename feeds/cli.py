@@ -10,7 +10,6 @@ import argparse
 import dataclasses
 import json
 import sys
-import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -387,6 +386,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
     except Exception as error:  # noqa: BLE001 - the last line of defence: one line, not a traceback
         if args is not None and getattr(args, "debug", False):
+            import traceback  # only for this: not loaded by every cron run
+
             traceback.print_exc()
         else:
             print(

@@ -4,7 +4,6 @@ one-line ConfigError naming the file, line and key; no I/O.
 
 from __future__ import annotations
 
-import difflib
 import os
 import re
 from collections.abc import Mapping, Sequence
@@ -16,7 +15,7 @@ from urllib.parse import urlsplit
 
 import yaml
 
-from .errors import ConfigError
+from .errors import ConfigError, closest
 from .keys import (
     ANYTHING,
     BOOL,
@@ -214,10 +213,8 @@ class _Checker:
         for name in value:
             if name not in allowed:
                 child = f"{where}.{name}" if where else str(name)
-                close = difflib.get_close_matches(str(name), list(allowed), n=1)
-                advice = (
-                    f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(allowed)
-                )
+                close = closest(str(name), list(allowed))
+                advice = f"did you mean {close!r}?" if close else "allowed: " + ", ".join(allowed)
                 raise self.error(child, f"unknown key; {advice}")
         result: dict[str, Any] = {}
         for name, key in allowed.items():
@@ -284,8 +281,8 @@ class _Checker:
         word = value.strip().lower()
         if word in choices:
             return word
-        close = difflib.get_close_matches(word, choices, n=1)
-        advice = f"did you mean {close[0]!r}?" if close else HINTS[kind]
+        close = closest(word, list(choices))
+        advice = f"did you mean {close!r}?" if close else HINTS[kind]
         raise self.error(where, f"must be {kind} (found {value!r}); {advice}")
 
     def domain(self, where: str, value: str) -> str:

@@ -104,3 +104,11 @@ def utf8_text(data: bytes, display: str, error: type[FeedsError]) -> str:
             f"not UTF-8 text (found byte 0x{data[exc.start]:02x}); save the file as UTF-8",
             SourceLocation(display, line),
         ) from None
+
+
+def closest(word: str, choices: list[str]) -> str | None:
+    """The choice a misspelt ``word`` most likely meant, if one is close ("did you mean")."""
+    import difflib  # only on the error path: a good config never loads it
+
+    close = difflib.get_close_matches(word, choices, n=1)
+    return close[0] if close else None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import tempfile
 from pathlib import Path
 
 from .errors import OutputError
@@ -54,6 +53,8 @@ def write_atomic(target: Path, data: bytes) -> bool:
     except OSError as exc:
         raise OutputError(f"cannot read {target}: {exc.strerror or exc}") from exc
     try:
+        import tempfile  # not loaded by a cron run that writes nothing
+
         target.parent.mkdir(parents=True, exist_ok=True)
         fd, temp_name = tempfile.mkstemp(
             prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent

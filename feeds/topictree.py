@@ -6,12 +6,11 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from .errors import ConfigError
+from .errors import ConfigError, closest
 from .model import TopicConfig
 from .slugs import topic_key
 
@@ -142,9 +141,9 @@ def _check_parents(topics: Sequence[TopicConfig], origins: Sequence[Origin]) -> 
         parent = index.configured(topic.parent)
         if parent is None:
             names = [t.name for t in topics if t.name != topic.name]
-            close = difflib.get_close_matches(topic.parent, names, n=1)
+            close = closest(topic.parent, names)
             advice = (
-                f"did you mean {close[0]!r}?"
+                f"did you mean {close!r}?"
                 if close
                 else f"add a topic named {topic.parent!r} or remove the parent"
             )
