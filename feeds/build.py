@@ -17,7 +17,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from . import runstate
-from .model import Config, Duplicate, RecordCounts, Report
+from .model import Config
+from .report import Duplicate, RecordCounts, Report
 from .sources import list_record_files
 
 if TYPE_CHECKING:

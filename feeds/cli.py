@@ -19,9 +19,10 @@ from . import __version__
 from .build import build
 from .config import read_config
 from .errors import EXIT_HELD_BACK, EXIT_OK, EXIT_REJECTED, FeedsError, UsageError
-from .model import Config, Report
+from .model import Config
 from .output import write_atomic
 from .remotesource import RemoteSource
+from .report import Report
 
 EXIT_INTERNAL = 70
 """An unexpected exception: a bug in feeds (EX_SOFTWARE from sysexits.h)."""

@@ -16,7 +16,8 @@ from dataclasses import astuple, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
-from .model import Image, Provider, Record, Rejection, RelatedItem, SourceLocation
+from .model import Image, Provider, Record, RelatedItem, SourceLocation
+from .report import Rejection
 from .video import Video
 
 Entry = tuple[Sequence[Record], Sequence[Rejection], int]

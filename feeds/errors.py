@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from .model import Rejection, SourceLocation
+from .model import SourceLocation
+from .report import Rejection
 
 EXIT_OK = 0
 EXIT_REJECTED = 1

@@ -6,18 +6,14 @@ on large listings. Reads the file system, never the files; ``sources`` is its fr
 from __future__ import annotations
 
 import array
-import ast
 import collections
-import contextlib
-import fcntl
 import operator
 import os
-import struct
-import sys
-import termios
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import IO, NamedTuple
+from typing import NamedTuple
+
+from .stathelper import CAN_FORK, MISSING, StatHelper, zeros
 
 RECORD_SUFFIXES = frozenset({".md", ".markdown", ".yaml", ".yml", ".json"})
 
@@ -62,17 +58,17 @@ class Listing:
         self.paths: list[str] = []
         self._known: dict[int, os.stat_result] = {}
         """Slots whose stat the walk already has (links, files named as sources)."""
-        self._sizes, self._mtimes = _column("q", 0), _column("q", 0)
-        self._devices, self._inodes = _column("Q", 0), _column("Q", 0)
+        self._sizes, self._mtimes = zeros("q", 0), zeros("q", 0)
+        self._devices, self._inodes = zeros("Q", 0), zeros("Q", 0)
         self._failed: dict[int, str] = {}
         self._files: list[SourceFile] | None = None
         self._prefix = os.getcwd() + os.sep  # noqa: PTH109 - a str, compared by prefix
-        self._split_from = split_from if _CAN_FORK else None
+        self._split_from = split_from if CAN_FORK else None
         self._handed = 0
         """Paths before this one are assigned: to ``_mine`` or to the helper."""
         self._mine: list[tuple[int, int]] = []
         """Runs of paths (start, stop) this process stats."""
-        self._helper: _Helper | None = None
+        self._helper: StatHelper | None = None
 
     def display(self, path: str) -> str:
         """``path`` as shown to the user (relative to the working folder below it)."""
@@ -95,7 +91,7 @@ class Listing:
             return
         self._handed = stop
         if self._helper is None and self._split_from is not None and stop >= self._split_from:
-            self._helper = _Helper.start()
+            self._helper = StatHelper.start()
             if self._helper is None:  # no process to be had: this one reads them all
                 self._split_from = None
         for first in range(start, stop, RUN):
@@ -106,8 +102,8 @@ class Listing:
     def settle(self, found: Callable[[SourceFile], None] | None = None) -> None:
         """Read every file's stat (``found`` is told of each file as soon as it is in)."""
         count = len(self.paths)
-        self._sizes, self._mtimes = _column("q", count), _column("q", count)
-        self._devices, self._inodes = _column("Q", count), _column("Q", count)
+        self._sizes, self._mtimes = zeros("q", count), zeros("q", count)
+        self._devices, self._inodes = zeros("Q", count), zeros("Q", count)
         if found is not None:
             self._stat_each(found)
             return
@@ -160,7 +156,7 @@ class Listing:
                 put(index, os.lstat(paths[index]))
             except OSError as exc:  # vanished or unreadable since listing
                 self._failed[index] = exc.strerror or str(exc)
-                put(index, _MISSING)  # type: ignore[arg-type]
+                put(index, MISSING)  # type: ignore[arg-type]
 
     def _put(self, index: int, stat: os.stat_result) -> None:
         self._sizes[index] = stat.st_size
@@ -168,31 +164,23 @@ class Listing:
         self._devices[index] = stat.st_dev
         self._inodes[index] = stat.st_ino
 
-    def _take(self, helper: _Helper) -> bool:
+    def _take(self, helper: StatHelper) -> bool:
         """Put the helper's stats in place; false, taking nothing, when its answer is
         incomplete or malformed (it died, or was killed)."""
-        answer = helper.answer()
-        total = sum(stop - start for start, stop in helper.ranges)
-        if answer is None or len(answer) < 8 + total * 32:
+        answer = helper.results()
+        if answer is None:
             return False
-        if int.from_bytes(answer[:8], "little") != total:
-            return False
-        try:
-            failed = ast.literal_eval(answer[8 + total * 32 :].decode("utf-8", "surrogateescape"))
-        except (ValueError, SyntaxError, MemoryError, RecursionError):
-            return False
-        if not isinstance(failed, dict):
-            return False
-        end = 8
-        for column in (self._sizes, self._mtimes, self._devices, self._inodes):
-            taken = array.array(column.typecode, answer[end : end + total * 8])
-            end += total * 8
+        taken, failed = answer
+        for column, values in zip(self._columns(), taken, strict=True):
             offset = 0
             for start, stop in helper.ranges:
-                column[start:stop] = taken[offset : offset + stop - start]
+                column[start:stop] = values[offset : offset + stop - start]
                 offset += stop - start
         self._failed.update(failed)
         return True
+
+    def _columns(self) -> tuple[array.array[int], ...]:
+        return (self._sizes, self._mtimes, self._devices, self._inodes)
 
     def digest(self) -> Iterator[bytes]:
         """Bytes that change whenever a file is added, removed, renamed, resized or
@@ -240,140 +228,8 @@ class Listing:
             yield _new_tuple(SourceFile, (path, path, size, mtime))
 
 
-def _column(typecode: str, count: int) -> array.array[int]:
-    return array.array(typecode, bytes(8 * count))
-
-
 _new_tuple = tuple.__new__
 """Builds a SourceFile without its generated ``__new__`` (a Python function call)."""
-
-
-class _Unread(NamedTuple):
-    """Stands in for the stat of a file that could not be read."""
-
-    st_size: int = -1
-    st_mtime_ns: int = -1
-    st_dev: int = 0
-    st_ino: int = 0
-
-
-_MISSING = _Unread()
-
-_CAN_FORK = sys.platform == "linux" and (os.cpu_count() or 1) > 1
-"""Sharing the stats needs a second core and a cheap fork that copies nothing."""
-
-_QUEUE = 1 << 18
-"""The helper's queue (its pipe), in bytes: about 2,500 paths, a hundredth of a second of
-stats; once this process is done, the helper has at most that much left to do."""
-_HEADER = struct.Struct("<QI")
-"""A run of paths sent to the helper: its first index and the length of its text."""
-
-
-class _Helper:
-    """A forked copy of the listing process that stats the runs of paths it is sent,
-    while the walk goes on, and answers with their stats when the sending is done: the
-    stat system calls, most of the time, then run on two cores. Anything that goes
-    wrong leaves its runs to the listing process."""
-
-    def __init__(self, pid: int, requests: IO[bytes], answers: IO[bytes]) -> None:
-        self.pid, self.requests, self.answers = pid, requests, answers
-        self.ranges: list[tuple[int, int]] = []
-        """The runs sent, in order: the answer's stats follow it."""
-        self.capacity = _QUEUE
-        with contextlib.suppress(OSError, AttributeError):
-            self.capacity = fcntl.fcntl(requests.fileno(), fcntl.F_SETPIPE_SZ, _QUEUE)
-
-    @classmethod
-    def start(cls) -> _Helper | None:
-        """Fork the helper; None when there are no descriptors or processes for it."""
-        try:
-            pipes = os.pipe() + os.pipe()
-        except OSError:
-            return None
-        requests_in, requests_out, answers_in, answers_out = pipes
-        try:
-            pid = os.fork()
-        except OSError:
-            for fd in pipes:
-                os.close(fd)
-            return None
-        if pid == 0:  # pragma: no cover - the child; its answer is checked by the parent
-            code = 1
-            try:
-                os.close(requests_out)
-                os.close(answers_in)
-                with os.fdopen(requests_in, "rb") as requests:
-                    answer = _stat_runs(requests)
-                with os.fdopen(answers_out, "wb") as answers:
-                    answers.write(answer)
-                code = 0
-            finally:
-                os._exit(code)
-        os.close(requests_in)
-        os.close(answers_out)
-        return cls(pid, os.fdopen(requests_out, "wb"), os.fdopen(answers_in, "rb"))
-
-    def offer(self, start: int, stop: int, paths: list[str]) -> bool:
-        """Ask for the stats of ``paths[start:stop]`` if the helper's queue has room for
-        them now (this process never waits for it); false when not, or when it is gone."""
-        text = "\0".join(paths[start:stop]).encode("utf-8", "surrogateescape")
-        message = _HEADER.pack(start, len(text)) + text
-        try:
-            queued = array.array("i", [0])
-            fcntl.ioctl(self.requests.fileno(), termios.FIONREAD, queued)
-            if len(message) > self.capacity - queued[0]:
-                return False
-            self.requests.write(message)
-            self.requests.flush()
-        except OSError:
-            return False
-        self.ranges.append((start, stop))
-        return True
-
-    def done_sending(self) -> None:
-        with contextlib.suppress(OSError):
-            self.requests.close()
-
-    def answer(self) -> bytes | None:
-        """The helper's answer (``_stat_runs``), read whole; None when it failed."""
-        try:
-            with self.answers:
-                data = self.answers.read()
-            _, status = os.waitpid(self.pid, 0)
-        except OSError:
-            return None
-        return data if status == 0 else None
-
-    def stop(self) -> None:
-        with contextlib.suppress(OSError):
-            self.requests.close()
-            self.answers.close()
-            os.kill(self.pid, 9)
-            os.waitpid(self.pid, 0)
-
-
-def _stat_runs(requests: IO[bytes]) -> bytes:  # pragma: no cover - runs in the helper
-    """The helper's work: stat every path of every run until the requests end; answer
-    with their count, four columns (size, time, device, inode) and the failures."""
-    columns = (_column("q", 0), _column("q", 0), _column("Q", 0), _column("Q", 0))
-    sizes, mtimes, devices, inodes = columns
-    failed: dict[int, str] = {}
-    while header := requests.read(_HEADER.size):
-        start, length = _HEADER.unpack(header)
-        text = requests.read(length).decode("utf-8", "surrogateescape")
-        for index, path in enumerate(text.split("\0"), start):
-            try:
-                stat = os.lstat(path)
-            except OSError as exc:
-                failed[index] = exc.strerror or str(exc)
-                stat = _MISSING  # type: ignore[assignment]
-            sizes.append(stat.st_size)
-            mtimes.append(stat.st_mtime_ns)
-            devices.append(stat.st_dev)
-            inodes.append(stat.st_ino)
-    count = len(sizes).to_bytes(8, "little")
-    failures = repr(failed).encode("utf-8", "surrogateescape")
-    return count + b"".join(column.tobytes() for column in columns) + failures
 
 
 _NAME = operator.attrgetter("name")

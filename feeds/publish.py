@@ -13,10 +13,11 @@ from .archive import PageKey, load_sealed
 from .documents import RenderedFeed, SideFile, state_path
 from .guard import Candidate, HeldBack, held_back
 from .lock import output_lock
-from .model import Config, FeedExtras, FeedResult
+from .model import Config, FeedExtras
 from .output import remove_stale_temps, write_if_changed
 from .reading import cache_folder
 from .redirects import APACHE_FILE, NGINX_FILE, apache_conf, nginx_conf, redirect_files
+from .report import FeedResult
 from .selection import PlannedFeed
 
 

@@ -15,7 +15,8 @@ from pathlib import Path
 
 from .cache import ParseCache
 from .codec import Entry, decode_entry
-from .model import Config, Record, Rejection
+from .model import Config, Record
+from .report import Rejection
 from .selection import PlannedFeed
 from .sources import SourceFile, find_record_files
 from .urls import canonical_url

@@ -18,8 +18,9 @@ from pathlib import Path
 
 from . import __version__
 from .errors import OutputError
-from .model import FeedExtras, FeedResult, FeedSpec, Record
+from .model import FeedExtras, FeedSpec, Record
 from .output import write_atomic
+from .report import FeedResult
 
 FILE_NAME = "rendered.json"
 

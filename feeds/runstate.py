@@ -11,19 +11,12 @@ import json
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 from . import __version__
 from .errors import OutputError
-from .model import (
-    Config,
-    Duplicate,
-    FeedResult,
-    RecordCounts,
-    Rejection,
-    Report,
-)
+from .model import Config
 from .output import write_atomic
+from .report import Report
 from .sources import Listing
 
 FILE_NAME = "last-run.json"
@@ -69,7 +62,7 @@ def unchanged_report(config: Config, key: str, now: datetime) -> Report | None:
             stat = (config.output / path).stat()
             if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
                 return None  # a feed file was edited, replaced or deleted: rebuild it
-        return _report(state["report"])
+        return Report.from_json(state["report"]).repeated()
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # no usable state: a full run decides
 
@@ -107,24 +100,6 @@ def remember(
     text = json.dumps(state, ensure_ascii=False, indent=1) + "\n"
     with contextlib.suppress(OutputError):  # only the next run's speed depends on it
         write_atomic(config.cache / FILE_NAME, text.encode("utf-8"))
-
-
-def _report(data: dict[str, Any]) -> Report:
-    feeds = tuple(
-        FeedResult(
-            f["topic"], f["slug"], f["format"], f["path"], f["url"], f["entries"], False, False
-        )
-        for f in data["feeds"]
-    )
-    return Report(
-        counts=RecordCounts(**data["records"]),
-        rejected=tuple(
-            Rejection(r["path"], r["line"], r["field"], r["message"]) for r in data["rejected"]
-        ),
-        feeds=feeds,
-        duplicates=tuple(Duplicate(d["path"], d["url"], d["kept"]) for d in data["duplicates"]),
-        warnings=tuple(data["warnings"]),
-    )
 
 
 def path_of(config: Config) -> Path | None:

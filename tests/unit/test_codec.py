@@ -8,7 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from feeds.codec import _assembler, decode_entry, encode_entry
-from feeds.model import Image, Provider, Record, Rejection, RelatedItem, SourceLocation
+from feeds.model import Image, Provider, Record, RelatedItem, SourceLocation
+from feeds.report import Rejection
 from feeds.video import Video
 from tests.helpers import TRICKY_TITLE, make_record
 

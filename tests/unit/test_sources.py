@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from feeds import listing as listing_module
+from feeds import stathelper
 from feeds.errors import ConfigError
 from feeds.sources import Listing, SourceFile, display_path, find_record_files, list_record_files
 
@@ -379,13 +380,13 @@ def sharing(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> 
     run away (as a full queue does), so both processes stat some of them."""
     monkeypatch.setattr(listing_module, "RUN", 1)
     if request.param == "runs shared":
-        offer = listing_module._Helper.offer
+        offer = stathelper.StatHelper.offer
         turns = iter(range(10**6))
 
         def every_other(helper: object, start: int, stop: int, paths: list[str]) -> bool:
             return next(turns) % 2 == 0 and offer(helper, start, stop, paths)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(listing_module._Helper, "offer", every_other)
+        monkeypatch.setattr(stathelper.StatHelper, "offer", every_other)
     return str(request.param)
 
 
@@ -448,44 +449,32 @@ def test_a_helper_killed_midway_leaves_its_runs_to_the_listing_process(src: Path
     assert listing.warnings == []
 
 
-class _Answered:
-    """Stands in for a helper that sent ``answer`` for the runs ``ranges``."""
-
-    def __init__(self, ranges: list[tuple[int, int]], answer: bytes | None) -> None:
-        self.ranges, self._answer = ranges, answer
-
-    def answer(self) -> bytes | None:
-        return self._answer
-
-
 def test_an_incomplete_or_malformed_answer_from_the_helper_is_refused(src: Path) -> None:
     paths = [str(touch(src / f"{index}.md", "x" * index)) for index in range(3)]
-    whole = listing_module._stat_runs(io.BytesIO(_request(0, paths[:1]) + _request(2, paths[2:])))
-    ranges = [(0, 1), (2, 3)]
-
-    def fresh() -> Listing:
-        listing = Listing()
-        for path in paths:
-            listing.add(path)
-        listing._sizes = listing_module._column("q", 3)  # as settle leaves them
-        listing._mtimes = listing_module._column("q", 3)
-        listing._devices = listing_module._column("Q", 3)
-        listing._inodes = listing_module._column("Q", 3)
-        return listing
-
+    whole = stathelper.stat_runs(io.BytesIO(_request(0, paths[:1]) + _request(2, paths[2:])))
     for bad in (None, whole[:-3][:20], whole[:-2] + b"{[", whole.replace(b"{}", b"[]")):
-        listing = fresh()
-        assert not listing._take(_Answered(ranges, bad))  # type: ignore[arg-type]
-        assert not any(listing._sizes)  # nothing taken from a refused answer
-    listing = fresh()
-    assert listing._take(_Answered(ranges, whole))  # type: ignore[arg-type]
-    listing._stat_range(1, 2)
-    assert [f.size for f in listing.files] == [0, 1, 2]
+        assert stathelper.parse_answer(bad, 2) is None
+    assert stathelper.parse_answer(whole, 3) is None  # answers for fewer paths than sent
+    parsed = stathelper.parse_answer(whole, 2)
+    assert parsed is not None
+    (sizes, mtimes, _, inodes), failed = parsed
+    assert list(sizes) == [0, 2]  # in the order of the runs: paths 0 and 2
+    stats = [Path(paths[0]).stat(), Path(paths[2]).stat()]
+    assert list(inodes) == [stat.st_ino for stat in stats]
+    assert list(mtimes) == [stat.st_mtime_ns for stat in stats]
+    assert failed == {}
+
+
+def test_a_helper_reports_the_paths_it_could_not_stat_by_index(src: Path) -> None:
+    answer = stathelper.stat_runs(io.BytesIO(_request(5, [str(src / "gone.md")])))
+    parsed = stathelper.parse_answer(answer, 1)
+    assert parsed is not None
+    assert parsed[1] == {5: "No such file or directory"}
 
 
 def _request(start: int, paths: list[str]) -> bytes:
     text = "\0".join(paths).encode()
-    return listing_module._HEADER.pack(start, len(text)) + text
+    return stathelper._HEADER.pack(start, len(text)) + text
 
 
 def test_without_file_descriptors_for_a_helper_one_process_reads_every_stat(src: Path) -> None:
