@@ -111,7 +111,7 @@ class Listing:
             self._hand_over()
         else:
             self._mine.append((self._handed, count))
-        helper, self._helper = self._helper, None
+        helper = self._helper  # kept until it has answered: ``abandon`` stops it
         pending = collections.deque(self._mine)
         while pending:
             # The last runs go to the helper as its queue empties; the first are read here.
@@ -121,9 +121,10 @@ class Listing:
                 self._stat_range(*pending.popleft())
         if helper is not None:
             helper.done_sending()
-        if helper is not None and not self._take(helper):
-            for start, stop in helper.ranges:  # the helper failed: read its share here
-                self._stat_range(start, stop)
+            if not self._take(helper):
+                for start, stop in helper.ranges:  # the helper failed: read its share here
+                    self._stat_range(start, stop)
+            self._helper = None
         for index, stat in self._known.items():  # a link's target, not the link
             self._put(index, stat)
             self._failed.pop(index, None)

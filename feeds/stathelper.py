@@ -10,6 +10,7 @@ import ast
 import contextlib
 import fcntl
 import os
+import signal
 import struct
 import sys
 import termios
@@ -125,10 +126,12 @@ class StatHelper:
         return data if status == 0 else None
 
     def stop(self) -> None:
-        with contextlib.suppress(OSError):
-            self.requests.close()
-            self.answers.close()
-            os.kill(self.pid, 9)
+        """End the helper now, whatever it was doing (a listing given up midway)."""
+        for step in (self.requests.close, self.answers.close):
+            with contextlib.suppress(OSError):
+                step()
+        with contextlib.suppress(OSError):  # gone already: nothing to stop
+            os.kill(self.pid, signal.SIGKILL)
             os.waitpid(self.pid, 0)
 
 

@@ -449,6 +449,31 @@ def test_a_helper_killed_midway_leaves_its_runs_to_the_listing_process(src: Path
     assert listing.warnings == []
 
 
+def test_a_listing_given_up_midway_stops_its_helper(
+    tmp_path: Path, src: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for index in range(3):
+        touch(src / f"{index}.md")
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)  # a source that cannot be listed, after one that started the helper
+    started: list[stathelper.StatHelper] = []
+    start = stathelper.StatHelper.start
+
+    def recorded() -> stathelper.StatHelper | None:
+        helper = start()
+        if helper is not None:
+            started.append(helper)
+        return helper
+
+    monkeypatch.setattr(listing_module, "RUN", 1)
+    monkeypatch.setattr(stathelper.StatHelper, "start", staticmethod(recorded))
+    with pytest.raises(ConfigError, match="cannot be read"):
+        list_record_files([src, pipe], split_from=0)
+    assert len(started) == 1
+    with pytest.raises(ProcessLookupError):  # stopped and reaped, not left waiting
+        os.kill(started[0].pid, 0)
+
+
 def test_an_incomplete_or_malformed_answer_from_the_helper_is_refused(src: Path) -> None:
     paths = [str(touch(src / f"{index}.md", "x" * index)) for index in range(3)]
     whole = stathelper.stat_runs(io.BytesIO(_request(0, paths[:1]) + _request(2, paths[2:])))
