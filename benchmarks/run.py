@@ -33,7 +33,6 @@ sys.path.insert(0, str(HERE))
 
 from generate import generate, record, write_config  # noqa: E402
 
-PAGE_KB = os.sysconf("SC_PAGE_SIZE") // 1024
 NOW = "2030-01-01T00:00:00Z"  # every record is in the past: nothing held back as scheduled
 
 
@@ -48,36 +47,47 @@ class Run:
     exit_code: int
 
 
-def tree_rss_kb(pid: int) -> int:
-    """Resident memory of a process and its descendants now, from /proc."""
-    total, todo = 0, [pid]
+def tree_memory_kb(pid: int) -> tuple[int, dict[int, int]]:
+    """The resident memory of a process and its descendants now (VmRSS summed), and each
+    one's peak so far (VmHWM, which counts only since its exec), from /proc."""
+    total, peaks, todo = 0, {}, [pid]
     while todo:
         current = todo.pop()
         try:
-            pages = int(Path(f"/proc/{current}/statm").read_text().split()[1])
-            total += pages * PAGE_KB
+            status = Path(f"/proc/{current}/status").read_text()
+            fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+            total += int(fields["VmRSS"].split()[0])
+            peaks[current] = int(fields["VmHWM"].split()[0])
             children = Path(f"/proc/{current}/task/{current}/children").read_text()
             todo.extend(int(child) for child in children.split())
-        except (OSError, ValueError):
+        except (OSError, ValueError, KeyError):  # gone, or a zombie without memory
             continue
-    return total
+    return total, peaks
 
 
 def measure(job: str, round_: int, command: list[str], cwd: Path | None = None) -> Run:
-    """Run ``command``, timing it; peak RSS is the larger of wait4's and a sampled tree sum."""
+    """Run ``command``, timing it. Peak RSS is the larger of the tree's summed resident
+    memory and any one process's own peak, both sampled every 50 ms. (``os.wait4``'s
+    ``ru_maxrss`` is not used: a child spawned from this process reports this process's
+    size when that is larger, as vfork shares it until the exec.)"""
     with tempfile.TemporaryFile() as errors:
         start = time.perf_counter()
         process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=errors)
         peak = [0]
+        peaks: dict[int, int] = {}
         done = threading.Event()
 
-        def sample() -> None:  # worker processes add up; wait4 reports only the largest
-            while not done.wait(0.05):
-                peak[0] = max(peak[0], tree_rss_kb(process.pid))
+        def sample() -> None:  # worker processes add up; a short peak shows in VmHWM
+            while True:
+                total, now = tree_memory_kb(process.pid)
+                peak[0] = max(peak[0], total)
+                peaks.update(now)
+                if done.wait(0.05):
+                    return
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        _, status, usage = os.wait4(process.pid, 0)
+        _, status = os.waitpid(process.pid, 0)
         seconds = time.perf_counter() - start
         done.set()
         sampler.join()
@@ -86,7 +96,7 @@ def measure(job: str, round_: int, command: list[str], cwd: Path | None = None) 
             errors.seek(0)
             message = errors.read().decode("utf-8", "replace").strip()[-2000:]
             print(f"  {job}: exit {process.returncode}: {message}", file=sys.stderr)
-    rss_mb = max(usage.ru_maxrss, peak[0]) / 1024
+    rss_mb = max(peak[0], *peaks.values(), 0) / 1024
     return Run(job, round_, seconds, rss_mb, process.returncode)
 
 
