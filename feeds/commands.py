@@ -17,7 +17,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import RenderError, UsageError
+from .errors import RenderError, UsageError, closest
 from .model import Config, Record, Site
 from .reading import complete, load_records
 from .render import render_feed
@@ -238,8 +238,8 @@ def find_feed(config: Config, planned: Sequence[PlannedFeed], wanted: str) -> Pl
     if len(loose) == 1:
         return loose[0]  # "powerapps" for "Power Apps"
     names = [f.spec.topic for f in planned if f.spec.topic is not None]
-    close = difflib.get_close_matches(wanted, names, n=1, cutoff=0.5)
-    advice = f"did you mean {close[0]!r}?" if close else "run 'feeds topics' to list them"
+    close = closest(wanted, names, cutoff=0.5)
+    advice = f"did you mean {close!r}?" if close else "run 'feeds topics' to list them"
     raise UsageError(f"preview: no feed for topic {wanted!r}; {advice}")
 
 

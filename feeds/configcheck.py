@@ -281,7 +281,7 @@ class _Checker:
         word = value.strip().lower()
         if word in choices:
             return word
-        close = closest(word, list(choices))
+        close = closest(word, choices)
         advice = f"did you mean {close!r}?" if close else HINTS[kind]
         raise self.error(where, f"must be {kind} (found {value!r}); {advice}")
 

@@ -13,6 +13,7 @@ Only ``cli.main`` catches these and turns them into a line on stderr and an exit
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from .model import SourceLocation
@@ -107,9 +108,10 @@ def utf8_text(data: bytes, display: str, error: type[FeedsError]) -> str:
         ) from None
 
 
-def closest(word: str, choices: list[str]) -> str | None:
-    """The choice a misspelt ``word`` most likely meant, if one is close ("did you mean")."""
+def closest(word: str, choices: Sequence[str], cutoff: float = 0.6) -> str | None:
+    """The choice a misspelt ``word`` most likely meant, if one is close enough ("did you
+    mean"; ``cutoff`` is difflib's similarity ratio, from 0 to 1)."""
     import difflib  # only on the error path: a good config never loads it
 
-    close = difflib.get_close_matches(word, choices, n=1)
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=cutoff)
     return close[0] if close else None

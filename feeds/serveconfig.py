@@ -4,12 +4,11 @@ Caddy) for ``feeds serve-config``; no I/O. ``serve`` uses the same table.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Sequence
 from pathlib import Path
 
-from .errors import ConfigError, UsageError
+from .errors import ConfigError, UsageError, closest
 from .model import Config
 from .redirects import Moved, moved_paths
 
@@ -86,8 +85,8 @@ def _checked(
     kind: str, root: Path, max_age: int, redirects: Sequence[tuple[str, str] | Moved]
 ) -> tuple[str, list[Moved]]:
     if kind not in KINDS:
-        close = difflib.get_close_matches(kind, KINDS, n=1)
-        hint = f"; did you mean {close[0]!r}?" if close else f"; use one of {', '.join(KINDS)}"
+        close = closest(kind, KINDS)
+        hint = f"; did you mean {close!r}?" if close else f"; use one of {', '.join(KINDS)}"
         raise UsageError(f"unknown server {kind!r}{hint}")
     if max_age < 0:
         raise UsageError(f"max-age must be 0 or more seconds (found {max_age})")
