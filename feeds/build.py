@@ -9,6 +9,7 @@ not change (``runstate``) stops before any of them is imported.
 from __future__ import annotations
 
 import contextlib
+import functools
 import gc
 import sys
 from collections.abc import Callable, Iterator
@@ -65,6 +66,7 @@ _M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
 """glibc's mallopt parameters (malloc.h)."""
 
 
+@functools.cache  # once a process: a build that starts workers asks before forking them
 def _keep_freed_memory() -> None:
     """Ask glibc's malloc to keep freed memory instead of returning it to the system at
     once. Reading a record allocates and frees a few kilobytes of text; with the default
