@@ -13,7 +13,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.frontmatter import parse_record_bytes
-from feeds.jsonpos import item_spans, lines_of
+from feeds.jsonpos import Span, item_spans, lines_of
 
 
 def _documents(text: st.SearchStrategy[str]) -> st.SearchStrategy[list[Any]]:
@@ -86,15 +86,24 @@ def _yaml_lines(text: str, listing: bool) -> list[int]:
     return [child.start_mark.line + 1 for child in node.value]
 
 
+def _written(
+    data: st.DataObject, text: st.SearchStrategy[str], style: int, wrap: bool
+) -> tuple[list[Any], str, list[Span]]:
+    """Records drawn with strings from ``text``, written in ``style`` (bare or as a
+    listing page), and the items' spans found in the text (which must be found)."""
+    records = data.draw(_documents(text))
+    written = _dump(_wrapped(records, wrap), style)
+    spans = item_spans(written, listing=wrap)
+    assert spans is not None
+    return records, written, spans
+
+
 @settings(max_examples=300, deadline=None)
 @given(data=st.data(), style=st.integers(0, 2), wrap=st.booleans())
 def test_spans_hold_exactly_the_items_json_loads_reads(
     data: st.DataObject, style: int, wrap: bool
 ) -> None:
-    records = data.draw(_documents(any_text))
-    text = _dump(_wrapped(records, wrap), style)
-    spans = item_spans(text, listing=wrap)
-    assert spans is not None
+    records, text, spans = _written(data, any_text, style, wrap)
     assert [json.loads(text[start:end]) for start, end in spans] == records
 
 
@@ -103,10 +112,7 @@ def test_spans_hold_exactly_the_items_json_loads_reads(
 def test_lines_equal_those_of_the_yaml_node_tree(
     data: st.DataObject, style: int, wrap: bool
 ) -> None:
-    records = data.draw(_documents(yaml_text))
-    text = _dump(_wrapped(records, wrap), style)
-    spans = item_spans(text, listing=wrap)
-    assert spans is not None
+    _, text, spans = _written(data, yaml_text, style, wrap)
     assert lines_of(text, spans) == _yaml_lines(text, wrap)
 
 
