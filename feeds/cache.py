@@ -2,9 +2,9 @@
 again; I/O on ``<cache>/records.sqlite3`` only.
 
 A file's entry is trusted while its size and modification time (nanoseconds) match.
-The whole cache is dropped when the code version or a setting that changes parsing
-differs, and a cache that cannot be read (corrupt, foreign, another format) is discarded
-with a warning: it is never trusted, and a build never fails because of it.
+The whole cache is dropped when the code or a library (``code_digest``) or a setting
+that changes parsing differs, and a cache that cannot be read (corrupt, foreign, another
+format) is discarded with a warning: it is never trusted, and a build never fails because of it.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ import sqlite3
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from pathlib import Path
 
-from . import __version__
 from .codec import Entry, decode_entry
+from .codedigest import code_digest
 from .sources import SourceFile
 
 FORMAT = "feeds-parse-cache-7"
-"""Bumped whenever the stored layout changes; with the version and settings, the key."""
+"""Bumped whenever the stored layout changes; with the code digest and settings, the key."""
 FILE_NAME = "records.sqlite3"
 
 
@@ -47,7 +47,7 @@ class ParseCache:
         self.table = "full" if full else "files"
         self.warnings: list[str] = []
         self.path = folder / FILE_NAME
-        self.key = f"{FORMAT} {__version__} {settings}"
+        self.key = f"{FORMAT} {code_digest()} {settings}"
         self._db = self._open(folder)
         self._order: Sequence[int] = ()
         self._stale: list[bytes] = []
@@ -60,7 +60,7 @@ class ParseCache:
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             row = db.execute("SELECT value FROM meta WHERE key = 'key'").fetchone()
             if row is None or row[0] != self.key:
-                # Another version or other settings: nothing in it can be trusted.
+                # Other code or other settings: nothing in it can be trusted.
                 db.execute("DROP TABLE IF EXISTS files")
                 db.execute("DROP TABLE IF EXISTS full")
                 db.execute("INSERT OR REPLACE INTO meta VALUES ('key', ?)", (self.key,))

@@ -2,7 +2,7 @@
 the last run, and whose file is still the one that run left, is read back instead of
 rendered again. I/O: ``<cache>/rendered.json`` and the feed files.
 
-The signature covers everything a feed file is made from (the code version, the feed's
+The signature covers everything a feed file is made from (the code and libraries, the feed's
 spec, format, URL, date, options and the full entries), so a reused file is byte for byte
 what rendering would give.
 """
@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import __version__
+from .codedigest import code_digest
 from .errors import OutputError
 from .model import FeedExtras, FeedSpec, Record
 from .output import write_atomic
@@ -39,7 +39,7 @@ def signature(
     """A digest of every input of one feed file; ``entries`` is ``entries_digest`` of its
     entries."""
     digest = hashlib.sha256(
-        f"{__version__}\n{spec!r}\n{fmt}\n{url}\n{updated}\n{extras!r}\n".encode()
+        f"{code_digest()}\n{spec!r}\n{fmt}\n{url}\n{updated}\n{extras!r}\n".encode()
     )
     digest.update(entries)
     return digest.hexdigest()
@@ -61,7 +61,7 @@ class RenderMemo:
         if cache is not None:
             with contextlib.suppress(OSError, ValueError, TypeError):
                 data = json.loads((cache / FILE_NAME).read_bytes())
-                if isinstance(data, dict) and data.get("version") == __version__:
+                if isinstance(data, dict) and data.get("code") == code_digest():
                     memo.known = dict(data["feeds"])
         return memo
 
@@ -97,6 +97,6 @@ class RenderMemo:
             with contextlib.suppress(OSError):
                 stat = (self.output / result.path).stat()
                 feeds[result.path] = [sig, kept, stat.st_size, stat.st_mtime_ns]
-        text = json.dumps({"version": __version__, "feeds": feeds}, sort_keys=True)
+        text = json.dumps({"code": code_digest(), "feeds": feeds}, sort_keys=True)
         with contextlib.suppress(OutputError):  # only the next run's speed depends on it
             write_atomic(self.cache / FILE_NAME, text.encode("utf-8"))

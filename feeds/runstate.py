@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 
-from . import __version__
+from .codedigest import code_digest
 from .errors import OutputError
 from .model import Config
 from .output import write_atomic
@@ -24,8 +24,9 @@ FORMAT = "feeds-last-run-3"
 
 
 def fingerprint(config: Config, listing: Listing) -> str:
-    """What a run's outcome depends on, apart from the clock: code, settings, files."""
-    digest = hashlib.sha256(f"{FORMAT}\n{__version__}\n{config!r}\n".encode())
+    """What a run's outcome depends on, apart from the clock: code and libraries
+    (``code_digest``), settings, files."""
+    digest = hashlib.sha256(f"{FORMAT}\n{code_digest()}\n{config!r}\n".encode())
     for part in listing.digest():
         digest.update(part)
     return digest.hexdigest()
