@@ -1,20 +1,22 @@
 """One run at a time per output folder: an advisory lock on ``<output>/.feeds.lock``.
 
 The lock is ``flock(2)``: the kernel drops it when the holding process ends, however it
-ends (SIGKILL included), so a killed run never leaves a stale lock behind. I/O: the lock
-file only.
+ends (SIGKILL included), so a killed run never leaves a stale lock behind. A lock file
+that is a symbolic link or not a regular file is refused. I/O: the lock file only.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
+import stat
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from .errors import LockError
+from .errors import LockError, OutputError
 from .sources import display_path
 
 LOCK_NAME = ".feeds.lock"
@@ -25,14 +27,7 @@ _POLL = 0.1
 @contextlib.contextmanager
 def output_lock(output: Path, timeout: float) -> Iterator[None]:
     """Hold the output folder's lock for the ``with`` block; wait up to ``timeout`` seconds."""
-    try:
-        output.mkdir(parents=True, exist_ok=True)
-        fd = os.open(output / LOCK_NAME, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    except OSError as error:
-        raise LockError(
-            f"cannot create the lock file in {display_path(output)} ({error.strerror}); "
-            "check that the output folder is writable"
-        ) from None
+    fd = _open_lock_file(output)
     try:
         _acquire(fd, output, timeout)
         # The holder's pid, for the message a waiting run prints; informative only.
@@ -41,6 +36,40 @@ def output_lock(output: Path, timeout: float) -> Iterator[None]:
         yield
     finally:
         os.close(fd)  # releases the lock
+
+
+def _open_lock_file(output: Path) -> int:
+    """The lock file's descriptor, created if missing; never through a symbolic link, never
+    anything but a regular file: a planted link would have the run write elsewhere."""
+    shown = display_path(output)
+    try:
+        output.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(
+            f"cannot create the output folder {shown} ({error.strerror or error}); "
+            "check the path (output in the config or --output)"
+        ) from None
+    lock = output / LOCK_NAME
+    flags = os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NOCTTY | os.O_NONBLOCK
+    try:
+        fd = os.open(lock, flags, 0o644)
+    except OSError as error:
+        if error.errno == errno.ELOOP:  # O_NOFOLLOW met a symbolic link
+            raise _not_regular(lock, "a symbolic link") from None
+        raise OutputError(
+            f"{shown}: the output folder is not writable (cannot create {LOCK_NAME}: "
+            f"{error.strerror or error}); make it writable or choose another (output or --output)"
+        ) from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise _not_regular(lock, "not a regular file")
+    return fd
+
+
+def _not_regular(lock: Path, found: str) -> OutputError:
+    return OutputError(
+        f"{display_path(lock)}: {found}; remove it (feeds creates its own lock file)"
+    )
 
 
 def _acquire(fd: int, output: Path, timeout: float) -> None:
