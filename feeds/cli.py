@@ -320,11 +320,15 @@ def run_init(args: argparse.Namespace) -> int:
         raise UsageError(
             f"init: records folder {folder} not found; pass the folder holding your records"
         )
-    from . import commands as publisher  # loaded only for these commands
+    from . import starter  # loaded only for this command
+    from .sources import display_path
 
-    text = publisher.starter_config(folder, target)
-    write_atomic(target.absolute(), text.encode("utf-8"))
-    print(f"feeds init: wrote {target}; set site.title and site.url, then run 'feeds check'")
+    starter.refuse_published_folders(target)
+    written = starter.starter_config(folder, target)
+    write_atomic(target.absolute(), written.text.encode("utf-8"))
+    topics = written.topic_files
+    found = f" (topics from {display_path(topics)})" if topics else ""
+    print(f"feeds init: wrote {target}{found}; set site.title and site.url, then run 'feeds check'")
     return EXIT_OK
 
 

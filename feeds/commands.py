@@ -1,28 +1,25 @@
-"""The publishers' commands (check, topics, preview, init): read records, return values.
+"""The publishers' commands (check, topics, preview): read records, return values.
 
 Records are read with ``reading.load_records``; nothing here writes or prints (``cli`` does).
+``feeds init`` lives in ``starter``.
 """
 
 from __future__ import annotations
 
 import difflib
 import json
-import os
 import re
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
-from pathlib import Path
-
-import yaml
 
 from .errors import RenderError, UsageError, closest
-from .model import Config, Record, Site
+from .model import Config, Record
 from .reading import complete, load_records
 from .render import render_feed
 from .selection import Classified, PlannedFeed, assign_topics, classify, plan_feeds
 from .slugs import topic_key
+from .starter import placeholders
 from .topictree import TopicIndex, parents
 
 
@@ -54,7 +51,7 @@ def check(config: Config, now: datetime) -> CheckResult:
     """Read and validate every record and render every feed in memory; write nothing."""
     classified, problems, read = _read(config, now)
     planned = complete(_uncached(config), plan_feeds(config, classified.published, now=now))
-    found = list(problems)
+    found = [*placeholders(config), *problems]
     files = 0
     for feed in planned:
         for fmt in feed.spec.formats:
@@ -255,55 +252,3 @@ def preview_line(record: Record) -> str:
     provider = record.provider.name if record.provider else "-"
     title = " ".join(record.title.split())
     return f"{record.published_at:%Y-%m-%d %H:%M}  {title}  ({provider})  {record.url}"
-
-
-# --- feeds init ----------------------------------------------------------------------------
-
-
-def _yaml_text(text: str) -> str:
-    """``text`` as a YAML scalar: plain when it reads back as itself, else double-quoted."""
-    plain = re.fullmatch(r"[A-Za-z][\w .+/&()'-]*", text) and not text.endswith(" ")
-    if plain and yaml.safe_load(text) == text:
-        return text
-    return json.dumps(text, ensure_ascii=False)  # a JSON string is a YAML double-quoted one
-
-
-def starter_config(folder: Path, config_path: Path) -> str:
-    """A starter ``feeds.yaml`` reading ``folder``: one topic per name its records use,
-    most used first. Raises ConfigError when ``folder`` does not exist."""
-    base = config_path.absolute().parent
-    relative = Path(os.path.relpath(folder.absolute(), base))
-    # Relative when the records sit near the config (they move together), else absolute.
-    near = relative.parts[:1] != ("..",) or relative.parts[1:2] not in ((), ("..",))
-    source = (relative if near else folder.absolute()).as_posix()
-    site = Site("My feeds", "https://example.org/feeds/")
-    probe = Config(path=config_path, site=site, sources=(folder.absolute(),), output=base)
-    records = load_records(probe).records
-    counts: Counter[str] = Counter()
-    spelling: dict[str, str] = {}
-    for record in records:
-        for name in dict.fromkeys(" ".join(t.split()) for t in record.topics):
-            key = topic_key(name)
-            if key:
-                counts[key] += 1
-                spelling.setdefault(key, name)
-    lines = [
-        "# Starter configuration written by `feeds init`; every key is described in README.md.",
-        "# Paths are relative to this file's folder.",
-        "site:",
-        "  title: My feeds                      # change me",
-        "  url: https://example.org/feeds/      # where the output folder will be served",
-        "  language: en",
-        f"sources: [{_yaml_text(source)}]",
-        "output: ../public",
-        "limit: 50",
-        "discover: true",
-    ]
-    if counts:
-        lines.append(f"topics:                              # found in {len(records)} records")
-        for key, count in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
-            noun = "record" if count == 1 else "records"
-            lines.append(f"  - name: {_yaml_text(spelling[key])}  # {count} {noun}")
-    else:
-        lines.append("topics: []                           # no topics found in the records")
-    return "\n".join(lines) + "\n"

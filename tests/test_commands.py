@@ -108,6 +108,26 @@ def test_check_config_error_exits_2(home: Path) -> None:
     )
 
 
+def test_check_warns_of_the_placeholders_init_wrote(
+    home: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    write_config(home, CONFIG.replace("title: Test", "title: My feeds"))
+    code, out, err = run("check", "--now", NOW, capsys=capsys)
+    assert (code, out) == (
+        1,
+        "config/feeds.yaml:1: site.title: still the placeholder 'My feeds' that feeds init "
+        "wrote; set it to your site's name\n",
+    )
+    assert err == "feeds check: 4 records, 12 feed files, 1 problems\n"
+    write_config(home, CONFIG.replace("'https://feeds.example.org/'", "https://example.org/feeds"))
+    code, out, _ = run("check", "--now", NOW, capsys=capsys)
+    assert (code, out) == (
+        1,
+        "config/feeds.yaml:1: site.url: still the placeholder 'https://example.org/feeds/' "
+        "that feeds init wrote; set it to the address the output folder is served from\n",
+    )
+
+
 def test_check_as_a_subprocess(home: Path) -> None:
     result = run_feeds("check", "--now", NOW, cwd=home)
     assert (result.returncode, result.stdout, result.stderr) == (0, "", "")
@@ -249,6 +269,36 @@ def test_init_writes_a_config_that_loads_and_refuses_to_overwrite(
     assert result.stderr == (
         "init: config/feeds.yaml already exists; edit it, or remove it to start again\n"
     )
+
+
+def test_init_uses_the_sites_topic_files_and_names_the_others(tmp_path: Path) -> None:
+    site = tmp_path / "site"
+    (site / "_data" / "topics").mkdir(parents=True)
+    (site / "_config.yml").write_text("title: A site\n", encoding="utf-8")
+    (site / "_data" / "topics" / "ai.yml").write_text(
+        "taxonomy: topic\n_id: ai\nname: AI\nkeywords: [ai]\n", encoding="utf-8"
+    )
+    record(site / "_posts" / "2026", "a", "AI, Climate")
+    record(site / "_posts" / "2026", "b", "Climate")
+    work = tmp_path / "site-feeds"
+    work.mkdir()
+    result = run_feeds("init", "../site/_posts", cwd=work)
+    assert (result.returncode, result.stderr) == (0, "")
+    assert "(topics from ../site/_data/topics)" not in result.stdout  # outside cwd: absolute
+    assert f"(topics from {site / '_data' / 'topics'});" in result.stdout
+    text = (work / "config" / "feeds.yaml").read_text(encoding="utf-8")
+    assert text.endswith(
+        f"topic_files: {site / '_data' / 'topics'}  # the site's topics\n"
+        "# Climate: 2 of 2 records, not in the topic files\n"
+    )
+    assert "\ntopics:" not in text
+    config = read_config(work / "config" / "feeds.yaml")
+    assert [t.name for t in config.topics] == ["AI"]
+    # The site's own _config.yml marks it as a Jekyll source folder too.
+    result = run_feeds("init", "_posts", cwd=site)
+    assert result.returncode == 2
+    assert f"by the Jekyll site {site} (it has _config.yml);" in result.stderr
+    assert not (site / "config").exists()
 
 
 def test_init_needs_a_records_folder(tmp_path: Path) -> None:
