@@ -21,6 +21,7 @@ from .model import (
     SourceLocation,
 )
 from .sources import display_path
+from .yamllimits import check_events, read_limited
 
 __all__ = ["KEYS", "Key", "read_config", "validate_config"]
 
@@ -73,7 +74,7 @@ def read_config(path: Path) -> Config:
     one-line ``ConfigError``."""
     display = display_path(path)
     try:
-        raw = path.read_bytes()
+        raw = read_limited(path, "check that --config names the right file")
     except FileNotFoundError:
         raise ConfigError(
             f"config file {display} not found; pass --config FILE or create config/feeds.yaml"
@@ -121,7 +122,7 @@ def _topic_file_paths(path: Path, data: object, marks: Mapping[str, Mark]) -> li
 
 def _read_topic_file(path: Path) -> bytes:
     try:
-        return path.read_bytes()
+        return read_limited(path, "keep one topic's keys in a topic file")
     except OSError as exc:
         raise ConfigError(
             f"cannot read the topic file ({exc.strerror or exc}); make it readable",
@@ -132,6 +133,7 @@ def _read_topic_file(path: Path) -> bytes:
 def _parse_yaml(raw: bytes, display: str) -> tuple[Any, dict[str, Mark]]:
     """YAML bytes → data and a ``Mark`` per key path; a one-line ConfigError on bad input."""
     text = utf8_text(raw, display, ConfigError)
+    check_events(text, display)
     loader = _Loader(text)
     try:
         return loader.load_marked(display)
