@@ -112,16 +112,24 @@ class Starter:
     topic_files: Path | None
 
 
+def _top_keys(path: Path) -> dict[str, tuple[yaml.Node, yaml.Node]]:
+    """The top-level keys of a YAML file → their key and value nodes; ``{}`` when it cannot
+    be read. Composed, not loaded: aliases are never expanded (no alias bombs here)."""
+    try:
+        node = yaml.compose(path.read_text("utf-8"), Loader=yaml.SafeLoader)
+    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return {}
+    pairs = node.value if isinstance(node, yaml.MappingNode) else ()
+    return {k.value: (k, v) for k, v in pairs if isinstance(k, yaml.ScalarNode)}
+
+
 def _topic_names(folder: Path) -> set[str]:
     """The ``name`` of each topic file in ``folder`` (unreadable ones are for check to report)."""
     keys = set()
-    for file in folder.iterdir():
-        try:
-            data = yaml.safe_load(file.read_bytes()) if file.suffix in _TOPIC_SUFFIXES else None
-        except (OSError, yaml.YAMLError):
-            continue
-        if isinstance(data, dict) and isinstance(data.get("name"), str):
-            keys.add(topic_key(data["name"]))
+    for file in (f for f in folder.iterdir() if f.suffix in _TOPIC_SUFFIXES):
+        _, name = _top_keys(file).get("name", (None, None))
+        if isinstance(name, yaml.ScalarNode) and name.value:
+            keys.add(topic_key(name.value))
     return keys
 
 
@@ -203,14 +211,10 @@ def placeholders(config: Config) -> tuple[str, ...]:
 
 def _site_lines(path: Path) -> dict[str, int]:
     """The line of ``site`` ('') and of each key in it; read again on this rare path only."""
-    try:
-        node = yaml.compose(path.read_text("utf-8"), Loader=yaml.SafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+    key, value = _top_keys(path).get("site", (None, None))
+    if key is None:
         return {}
-    for key, value in node.value if isinstance(node, yaml.MappingNode) else ():
-        if key.value == "site":
-            found = {"": key.start_mark.line + 1}
-            if isinstance(value, yaml.MappingNode):
-                found |= {k.value: k.start_mark.line + 1 for k, _ in value.value}
-            return found
-    return {}
+    found = {"": key.start_mark.line + 1}
+    if isinstance(value, yaml.MappingNode):
+        found |= {k.value: k.start_mark.line + 1 for k, _ in value.value}
+    return found
