@@ -6,8 +6,10 @@ Excerpts are sanitized with nh3 (Rust's ammonia), Markdown bodies rendered with 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 from typing import TYPE_CHECKING
+from urllib.parse import urljoin, urlsplit
 
 import nh3
 
@@ -61,10 +63,37 @@ def clean_text(text: str) -> str:
     return _NOT_XML_CHAR.sub("", text)
 
 
-def sanitize_html(fragment: str) -> str:
-    """Reduce an HTML fragment to the allow-list; ``""`` when nothing is left."""
+def _resolver(base_url: str) -> Callable[[str, str, str], str | None]:
+    """An nh3 attribute filter making each ``href``/``src`` absolute against ``base_url``.
+
+    nh3 has already dropped URLs with a scheme outside ``URL_SCHEMES`` when it calls the
+    filter; what still is not http(s) or mailto once joined (a base that is no URL) goes.
+    """
+
+    def resolve(tag: str, attribute: str, value: str) -> str | None:
+        if attribute not in ("href", "src"):
+            return value
+        try:
+            url = urljoin(base_url, value.strip())
+            parts = urlsplit(url)
+        except ValueError:
+            return None  # e.g. a malformed IPv6 host
+        scheme = parts.scheme.lower()
+        return url if scheme == "mailto" or (scheme in URL_SCHEMES and parts.netloc) else None
+
+    return resolve
+
+
+def sanitize_html(fragment: str, base_url: str | None = None) -> str:
+    """Reduce an HTML fragment to the allow-list; ``""`` when nothing is left.
+
+    With ``base_url`` (the page the fragment comes from) relative links and image sources
+    are made absolute: a feed reader has no base to resolve them against (the W3C feed
+    validator's ``ContainsRelRef``).
+    """
     if not fragment.strip():
         return ""
+    resolve = _resolver(base_url) if base_url else None
     cleaned = nh3.clean(
         # Before nh3 too: it cannot encode lone surrogates and raises on them.
         clean_text(fragment),
@@ -75,6 +104,7 @@ def sanitize_html(fragment: str) -> str:
         # No rel is added: `target` is never kept, so there is no opener to protect, and
         # the output stays a plain function of the input.
         link_rel=None,
+        attribute_filter=resolve,
     )
     # html5ever serializes U+00A0 back as "&nbsp;", an entity XML does not define; give the
     # character back. (A literal "&nbsp;" in the text comes out as "&amp;nbsp;", untouched.)
@@ -82,8 +112,10 @@ def sanitize_html(fragment: str) -> str:
     return cleaned if cleaned.strip() else ""
 
 
-def render_markdown(body: str) -> str | None:
-    """Render a Markdown body to sanitized HTML; ``None`` when it is blank."""
+def render_markdown(body: str, base_url: str | None = None) -> str | None:
+    """Render a Markdown body to sanitized HTML, links absolute against ``base_url``;
+    ``None`` when it is blank."""
     if not body.strip():
         return None
-    return sanitize_html(_markdown().render(clean_text(body))) or None
+    return sanitize_html(_markdown().render(clean_text(body)), base_url) or None
+

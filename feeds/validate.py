@@ -89,8 +89,9 @@ def _record(raw: RawRecord, light: bool, keep_related: bool = True) -> Record:
         canonical_url=canonical_url(original_url or url),
         published_at=published_at,
         updated_at=updated_at,
-        excerpt=_checked_html(data.get("excerpt"), "excerpt", light),
-        body_html=None if light or not raw.body.strip() else render_markdown(clean_text(raw.body)),
+        # Links in the excerpt and body are made absolute against the record's own URL.
+        excerpt=_checked_html(data.get("excerpt"), "excerpt", light, url),
+        body_html=None if light else render_markdown(raw.body, url),
         topics=_topics(data.get("topics")),
         is_published=_published(data.get("published", True)),
         provider=_provider(data.get("provider"), "provider"),
@@ -134,17 +135,18 @@ def _title(value: Any) -> str:
     return title
 
 
-def _html(value: Any, field: str) -> str | None:
+def _html(value: Any, field: str, base_url: str | None = None) -> str | None:
+    """Sanitized HTML, relative links made absolute against ``base_url``."""
     text = _text(value, field) if not isinstance(value, str) else value
     if not text:
         return None
-    return sanitize_html(text) or None
+    return sanitize_html(text, base_url) or None
 
 
-def _checked_html(value: Any, field: str, light: bool) -> str | None:
+def _checked_html(value: Any, field: str, light: bool, base_url: str) -> str | None:
     """The sanitized HTML, or in a light pass only the type check that could reject it."""
     if not light:
-        return _html(value, field)
+        return _html(value, field, base_url)
     if not isinstance(value, str):
         _text(value, field)
     return None
@@ -348,11 +350,16 @@ def _related_item(item: Any, light: bool = False) -> RelatedItem | None:
     if not isinstance(raw_url, str) or url_problem(raw_url.strip()):
         return None
     url = raw_url.strip()
+    excerpt = None
+    if not light:
+        # Its links are relative to the related story, not to the record.
+        html = functools.partial(_html, base_url=url)
+        excerpt = _lenient(html, item.get("excerpt"), "excerpt")
     # Related coverage is decoration: a malformed field loses that field, not the item.
     return RelatedItem(
         title=_lenient(_text, item.get("title"), "title") or url,
         url=url,
-        excerpt=None if light else _lenient(_html, item.get("excerpt"), "excerpt"),
+        excerpt=excerpt,
         published_at=_lenient(_date, item.get("publishedDateTime"), "publishedDateTime"),
         provider=_lenient(_provider, item.get("provider"), "provider"),
         type=_lenient(_text, item.get("type"), "type"),

@@ -129,3 +129,39 @@ def test_render_markdown_keeps_unicode() -> None:
 @pytest.mark.parametrize("body", ["", " ", "\n\n\t  \n"])
 def test_render_markdown_blank_is_none(body: str) -> None:
     assert render_markdown(body) is None
+
+
+SITE = "https://news.example.com"
+BASE = f"{SITE}/2026/story.html?id=1"
+
+
+@pytest.mark.parametrize(
+    ("fragment", "expected"),
+    [
+        ('<a href="/about">a</a>', f'<a href="{SITE}/about">a</a>'),
+        ('<a href="notes/1">a</a>', f'<a href="{SITE}/2026/notes/1">a</a>'),
+        ('<a href="../up">a</a>', f'<a href="{SITE}/up">a</a>'),
+        ('<a href="#part">a</a>', f'<a href="{BASE}#part">a</a>'),
+        ('<a href="?page=2">a</a>', f'<a href="{SITE}/2026/story.html?page=2">a</a>'),
+        ('<img src="img/a.png" alt="a">', f'<img src="{SITE}/2026/img/a.png" alt="a">'),
+        ('<a href="//cdn.example.org/x">a</a>', '<a href="https://cdn.example.org/x">a</a>'),
+        ('<a href=" /padded ">a</a>', f'<a href="{SITE}/padded">a</a>'),
+        ('<a title="/t" href="x">a</a>', f'<a title="/t" href="{SITE}/2026/x">a</a>'),
+        # Absolute links are left as they are; other schemes are still dropped.
+        ('<a href="http://other.example/">a</a>', '<a href="http://other.example/">a</a>'),
+        ('<a href="mailto:desk@news.example">a</a>', '<a href="mailto:desk@news.example">a</a>'),
+        ('<a href="javascript:alert(1)">a</a>', "<a>a</a>"),
+        ('<a href="ftp://files.example/">a</a>', "<a>a</a>"),
+        ('<a href="http://[::1">a</a>', "<a>a</a>"),
+    ],
+)
+def test_sanitize_html_makes_links_absolute_against_the_base(fragment: str, expected: str) -> None:
+    assert sanitize_html(fragment, BASE) == expected
+
+
+def test_render_markdown_makes_links_absolute_against_the_base() -> None:
+    html = render_markdown("[notes](notes/1) ![pic](/p.png)", BASE)
+    assert html == (
+        '<p><a href="https://news.example.com/2026/notes/1">notes</a> '
+        '<img src="https://news.example.com/p.png" alt="pic"></p>\n'
+    )
