@@ -83,8 +83,8 @@ def _item(record: Record, *, full: bool) -> JSONObject:
         "title": clean_text(record.title),
     }
     # content_html is the full content as in Atom <content>; with ``content: summary``
-    # (FeedSpec.content), or without body and related list, the excerpt stands in. The spec
-    # needs content_html or content_text: the title is the last resort, as plain text.
+    # (FeedSpec.content), or when it would only repeat the excerpt, the excerpt stands in.
+    # The spec needs content_html or content_text: the title is the last resort, as text.
     full_html = content_html(record) if full else None
     html = full_html or (clean_text(record.excerpt) if record.excerpt else None)
     if html:

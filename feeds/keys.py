@@ -107,7 +107,8 @@ _OPTIONS = (
     _Option(
         "content",
         CONTENT,
-        "`full` (default): body and related list in each entry; `summary`: the excerpt only",
+        "`full` (default): the story's text (body, else excerpt), video link and related "
+        "list in each entry; `summary`: the excerpt only",
     ),
     _Option(
         "include_children",

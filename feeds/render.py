@@ -16,7 +16,7 @@ from feedgen.util import xml_elem
 
 from .errors import RenderError
 from .model import FeedExtras, FeedSpec, Image, Record, SourceLocation
-from .sanitize import clean_text
+from .sanitize import clean_text, hex_references
 from .video import Video, video_html
 
 GENERATOR = "feeds"
@@ -173,11 +173,28 @@ def related_html(record: Record) -> str | None:
 
 
 def content_html(record: Record) -> str | None:
-    """The entry's full content: a link to its video, the body, then the related list;
-    ``None`` when all are missing. A featured player is never embedded (see ``video``)."""
+    """The entry's full content: the story's text (its body, else its excerpt), then a link
+    to its video, then the related list; ``None`` when it would hold no more than the
+    excerpt, which is the summary already. A featured player is never embedded (see
+    ``video``).
+
+    The text comes first and is never left out: readers that show content over summary
+    (newsboat) would otherwise show a video link or a list of links and no story.
+    """
     video = video_html(record.video, record.title) if record.video else None
-    parts = [part for part in (video, record.body_html, related_html(record)) if part]
-    return clean_text("\n".join(parts)) if parts else None
+    related = related_html(record)
+    if not (record.body_html or video or related):
+        return None
+    parts = [part for part in (record.body_html or record.excerpt, video, related) if part]
+    return clean_text("\n".join(parts))
+
+
+def summary_html(record: Record) -> str:
+    """The entry's summary: its excerpt, or its title (escaped) when it has none, so that
+    no entry is without text (the W3C feed validator's ``MissingTextualContent``)."""
+    if record.excerpt:
+        return clean_text(record.excerpt)
+    return escape(clean_text(record.title), quote=False)
 
 
 def _add_entry(
@@ -191,13 +208,14 @@ def _add_entry(
     entry.published(_utc(record.published_at))
     # Explicit, or feedgen stamps every Atom entry with the clock.
     entry.updated(_utc(record.modified_at))
-    # Atom: summary = the excerpt, content = body + related list.
+    # Atom: summary = the excerpt, content = the text (body or excerpt), video, related list.
     # RSS has one description: the excerpt, with the full content in content:encoded; without
     # an excerpt feedgen puts the content in description alone (rather than twice).
     # ``content: summary`` (FeedSpec.content) leaves the content out: the excerpt only.
-    if record.excerpt:
-        entry.summary(clean_text(record.excerpt), type="html")
+    # An entry with neither gets its title as summary: never an entry without text.
     content = content_html(record) if full else None
+    if record.excerpt or content is None:
+        entry.summary(summary_html(record), type="html")
     if content is not None:
         entry.content(content, type="html")
     for topic in record.topics:
@@ -266,7 +284,7 @@ def _build(
         _add_entry(feed, record, full=spec.content != "summary", enclosures=enclosures)
 
     if fmt == "rss":
-        data = feed.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+        data = hex_references(feed.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True))
     else:
         data = feed.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     return bytes(data)

@@ -10,6 +10,7 @@ import pytest
 
 from feeds.jsonfeed import EXTENSION, VERSION, plain_text, render_json_feed, rfc3339
 from feeds.model import Image, Provider, Record, RelatedItem
+from feeds.video import Video
 from tests.helpers import AI_SPEC as SPEC
 from tests.helpers import TRICKY_TITLE, make_record
 
@@ -190,6 +191,17 @@ def test_excerpt_stands_in_for_content() -> None:
     assert item["content_html"] == "<p>Only an excerpt</p>"
     assert item["summary"] == "Only an excerpt"
     assert item["authors"] == [{"name": "Bare"}]
+
+
+def test_content_html_opens_with_the_excerpt_before_video_and_related() -> None:
+    video = Video("https://vimeo.com/1", "https://player.vimeo.com/video/1", None, "vimeo")
+    related = (RelatedItem("Elsewhere", "https://other.example/a"),)
+    record = make_record(1, excerpt="<p>Story text</p>", video=video, related=related)
+    item = load(render((record,)))["items"][0]
+    html = item["content_html"]
+    assert html.startswith("<p>Story text</p>\n")
+    assert html.index("Story text") < html.index("Watch") < html.index("Related coverage")
+    assert item["summary"] == "Story text"
 
 
 def test_bare_item_has_content_text_and_no_optional_keys() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta, timezone
+from html import escape
 from typing import Any
 
 import feedparser
@@ -12,6 +14,7 @@ from lxml import etree
 from feeds.errors import RenderError
 from feeds.model import Image, Provider, Record, RelatedItem
 from feeds.render import GENERATOR, content_html, render_feed
+from feeds.video import Video
 from tests.helpers import AI_SPEC as SPEC
 from tests.helpers import TRICKY_TITLE, make_record
 
@@ -275,7 +278,102 @@ def test_atom_summary_and_content() -> None:
     assert (content.get("type"), content.text) == ("html", content_html(FULL))
     bare = atom_entries(xml("atom"))[1]
     assert bare.find("atom:content", NS) is None
-    assert bare.find("atom:summary", NS) is None
+    # No text at all: the title is the summary (the validator's MissingTextualContent).
+    summary = bare.find("atom:summary", NS)
+    assert (summary.get("type"), summary.text) == ("html", BARE.title)
+
+
+VIDEO = Video(
+    "https://www.youtube.com/watch?v=dQw4w9WgXcQ",
+    "https://www.youtube-nocookie.com/embed/dQw4w9WgXcQ",
+    None,
+    "youtube",
+)
+RELATED = (RelatedItem("Elsewhere", "https://other.example/a"),)
+
+
+@pytest.mark.parametrize(
+    ("changes", "parts"),
+    [
+        # The story's text comes first: the excerpt when there is no body, else the body.
+        ({"video": VIDEO}, ["The excerpt", "Watch"]),
+        ({"related": RELATED}, ["The excerpt", "Related coverage"]),
+        ({"video": VIDEO, "related": RELATED}, ["The excerpt", "Watch", "Related coverage"]),
+        ({"body_html": "<p>The body</p>", "video": VIDEO}, ["The body", "Watch"]),
+    ],
+)
+def test_content_is_the_text_then_the_video_then_related(
+    changes: dict[str, Any], parts: list[str]
+) -> None:
+    record = make_record(1, excerpt="<p>The excerpt</p>", **changes)
+    html = content_html(record)
+    assert html is not None
+    assert [html.index(part) for part in parts] == sorted(html.index(part) for part in parts)
+    assert ("The excerpt" in html) == ("body_html" not in changes)
+    for fmt in ("rss", "atom"):
+        entry = parsed(fmt, (record,)).entries[0]
+        assert entry.content[0].value == html
+        assert entry.summary == "<p>The excerpt</p>"
+
+
+def test_an_excerpt_alone_is_the_summary_not_repeated_as_content() -> None:
+    record = make_record(1, excerpt="<p>The excerpt</p>")
+    assert content_html(record) is None
+    for fmt in ("rss", "atom"):
+        entry = parsed(fmt, (record,)).entries[0]
+        assert entry.summary == "<p>The excerpt</p>"
+        assert "content" not in entry
+
+
+@pytest.mark.parametrize("fmt", ["rss", "atom"])
+def test_an_entry_without_text_gets_its_title_as_summary(fmt: str) -> None:
+    record = make_record(1, title=TRICKY_TITLE)
+    entry = parsed(fmt, (record,)).entries[0]
+    # HTML-escaped: the title is text, never markup, in the summary too.
+    assert entry.summary == escape(TRICKY_TITLE, quote=False)
+    assert "content" not in entry
+    summary_only = render_feed(
+        replace(SPEC, content="summary"),
+        fmt,
+        (make_record(1, body_html="<p>b</p>"),),
+        feed_url=feed_url(fmt),
+        updated=UPDATED,
+    )
+    assert feedparser.parse(summary_only).entries[0].summary == "Story 1"
+
+
+def test_rss_plain_text_is_written_with_hexadecimal_references() -> None:
+    # The W3C validator's CharacterData: "&" and "<" in plain text as &#x26; and &#x3C;.
+    record = make_record(
+        1,
+        title="AT&T <b>x</b>",
+        topics=("R&D",),
+        provider=Provider("A & B <C>", "ab.example"),
+        excerpt="<p>a &amp; b</p>",
+    )
+    spec = replace(SPEC, title="News & <Views>", description="All & <more>")
+    data = render_feed(spec, "rss", (record,), feed_url=feed_url("rss"), updated=UPDATED)
+    text = data.decode()
+    for written in (
+        "<title>News &#x26; &#x3C;Views&#x3E;</title>",
+        "<description>All &#x26; &#x3C;more&#x3E;</description>",
+        "<title>AT&#x26;T &#x3C;b&#x3E;x&#x3C;/b&#x3E;</title>",
+        "<category>R&#x26;D</category>",
+        "<dc:creator>A &#x26; B &#x3C;C&#x3E;</dc:creator>",
+        '<source url="https://ab.example">A &#x26; B &#x3C;C&#x3E;</source>',
+    ):
+        assert written in text
+    # An item's description is HTML: its markup stays escaped the usual way.
+    assert "<description>&lt;p&gt;a &amp;amp; b&lt;/p&gt;</description>" in text
+    # The same text as before, read back (feedparser reads the same either way).
+    root = etree.fromstring(data)
+    assert root.findtext("channel/title") == "News & <Views>"
+    assert root.findtext("channel/description") == "All & <more>"
+    item = root.find("channel/item")
+    assert item.findtext("title") == "AT&T <b>x</b>"
+    assert item.findtext("category") == "R&D"
+    assert item.findtext("dc:creator", namespaces=NS) == item.findtext("source") == "A & B <C>"
+    assert feedparser.parse(data).entries[0].tags[0].term == "R&D"
 
 
 @pytest.mark.parametrize("fmt", ["rss", "atom"])
