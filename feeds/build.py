@@ -142,11 +142,12 @@ def _run(
 ) -> Report:
     # Imported only now: a cron run with nothing to do never loads the stages (PyYAML's
     # record loader, nh3, markdown-it, feedgen, lxml, multiprocessing).
-    from .documents import render_all, site_files
+    from .documents import render_all
     from .publish import learn_enclosures, notify_hubs, publish, read_sealed, redirect_maps
     from .reading import complete, load_records
     from .rendermemo import RenderMemo
-    from .selection import EPOCH, classify, plan_feeds
+    from .selection import classify, plan_feeds
+    from .sitepages import site_files
     from .workers import Workers
 
     _keep_freed_memory()
@@ -164,17 +165,13 @@ def _run(
         rendered = render_all(
             config, planned, sealed=sealed, extras=extras, memo=memo, parallel=parallel
         )
-    updated = max((p.updated for p in planned), default=EPOCH)
-    side = [
-        *rendered.files,
-        *site_files(config, planned, rendered, updated=updated),
-        *redirect_maps(config, planned),
-    ]
-    results, held = publish(
+    side = [*rendered.files, *redirect_maps(config, planned)]
+    results, held, pages = publish(
         config,
         rendered.feeds,
         force=force,
         extra=side,
+        pages=functools.partial(site_files, config, planned, rendered),
         sources_failed=loaded.failed_sources > 0,
     )
     report = Report(
@@ -194,6 +191,7 @@ def _run(
         memo.save(results)
     # Ping warnings are this run's alone: a no-change rerun pings nothing and must not
     # repeat them (runstate repeats the remembered report).
-    runstate.remember(config, key, now, due, report, [file.path for file in side])
+    written = [file.path for file in (*side, *pages)]
+    runstate.remember(config, key, now, due, report, written)
     pinged = notify_hubs(config, results)
     return replace(report, warnings=report.warnings + tuple(pinged)) if pinged else report

@@ -246,6 +246,19 @@ def summary(report: Report) -> str:
     )
 
 
+def held_summary(report: Report) -> str:
+    """The one line a run with held-back feeds prints, even with ``-q``: cron mails output,
+    not exit codes. The line per feed comes with ``-v`` and is in the report."""
+    count = report.held_back
+    first = next(f for f in report.feeds if f.held_back)  # the site-wide feed comes first
+    return (
+        f"feeds: {count} feed file{'s' if count != 1 else ''} held back, their previous "
+        f"versions kept: this run read {report.counts.read} records and would leave "
+        f"{first.entries} entries in {first.path}; check the sources, or run with --force "
+        "to publish (-v lists each file)"
+    )
+
+
 def run_build(args: argparse.Namespace) -> int:
     """``feeds build``: the exit code follows the README's table."""
     now = parse_now(args.now)
@@ -259,8 +272,12 @@ def run_build(args: argparse.Namespace) -> int:
     if not args.quiet:
         for rejection in report.rejected:
             print(rejection, file=sys.stderr)
+        held = {f.path for f in report.feeds if f.held_back}
         for warning in report.warnings:
-            print(warning, file=sys.stderr)
+            if args.verbose or warning.partition(": ")[0] not in held:
+                print(warning, file=sys.stderr)
+    if report.held_back:
+        print(held_summary(report), file=sys.stderr)
     if args.verbose:
         for duplicate in report.duplicates:
             print(f"{duplicate.path}: duplicate of {duplicate.kept} ({duplicate.url})")

@@ -1,5 +1,5 @@
 """Render stage for a whole build: every feed file (trimmed to ``max_bytes``, split into
-RFC 5005 archives), the OPML list and the subscribe pages, as bytes in memory; no I/O.
+RFC 5005 archives), as bytes in memory; no I/O. The pages and OPML are ``sitepages``.
 
 ``build`` decides what may be written; nothing here touches the disk.
 """
@@ -260,52 +260,4 @@ def _archive_files(
             files.append(SideFile(path, data, spec))
     state = (dump_sealed(plan.sealed) + "\n").encode("utf-8")
     files.append(SideFile(state_path(spec.slug), state, spec))
-    return files
-
-
-def site_files(
-    config: Config, planned: Sequence[PlannedFeed], rendered: Rendered, *, updated: datetime
-) -> list[SideFile]:
-    """``feeds.opml``, the root ``index.html`` and each topic's ``<slug>/index.html``."""
-    from .opml import OpmlFeed, render_opml
-    from .pages import FeedLink, TopicPage, render_index_page, render_topic_page
-    from .topictree import parents
-
-    site = config.site
-    above = parents(config.topics)
-    pages: list[tuple[TopicPage, tuple[Record, ...]]] = []
-    outlines: list[OpmlFeed] = []
-    for feed in planned:
-        spec = feed.spec
-        first = spec.path(spec.formats[0])
-        entries = rendered.current.get(first, feed.entries)
-        parent = above.get(spec.topic) if spec.topic is not None else None
-        home = page_url(spec, site.url)
-        page = TopicPage(
-            topic=spec.topic,
-            title=spec.title,
-            description=spec.description,
-            url=home,
-            feeds=tuple(FeedLink(fmt, spec.feed_url(fmt, site.url)) for fmt in spec.formats),
-            parent=parent,
-            entries=len(entries),
-            newest=max((r.published_at for r in entries), default=None),
-            archive_url=rendered.archives.get(first),
-        )
-        pages.append((page, entries))
-        # One outline per topic (its first format): importing three formats of one feed
-        # would subscribe a reader to every story three times.
-        url = spec.feed_url(spec.formats[0], site.url)
-        outlines.append(
-            OpmlFeed(spec.title, spec.title, url, home, parent=parent, topic=spec.topic)
-        )
-    files = [SideFile(OPML_FILE, render_opml(site, outlines, updated=updated))]
-    topics = [page for page, _ in pages]
-    files.append(
-        SideFile(INDEX_FILE, render_index_page(site, topics, opml_url=site.url + OPML_FILE))
-    )
-    for page, entries in pages:
-        if page.topic is not None:
-            slug = page.url[len(site.url) :].rstrip("/")
-            files.append(SideFile(f"{slug}/{INDEX_FILE}", render_topic_page(site, page, entries)))
     return files

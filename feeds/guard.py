@@ -3,7 +3,8 @@ the previous feed files, writes nothing.
 
 A folder that is unmounted or half-synced reads as "few records", which would publish
 near-empty feeds to every subscriber. A feed whose entries would fall below
-``shrink_threshold`` of the previous file's is kept as it is and reported instead.
+``shrink_threshold`` of the previous file's is kept as it is and reported instead, with
+what the kept file holds (``Previous``): the pages and OPML describe the kept feed.
 """
 
 from __future__ import annotations
@@ -13,9 +14,14 @@ import json
 import xml.etree.ElementTree as ElementTree
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-_ENTRY_TAGS = frozenset({"item", "{http://www.w3.org/2005/Atom}entry"})
+_ATOM = "{http://www.w3.org/2005/Atom}"
+_ENTRY_TAGS = frozenset({"item", f"{_ATOM}entry"})
+_PUBLISHED = {"item": "pubDate", f"{_ATOM}entry": f"{_ATOM}published"}
+"""Where each entry's publication date sits (RSS, Atom)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,13 +36,30 @@ class Candidate:
 
 
 @dataclass(frozen=True, slots=True)
+class Previous:
+    """What a feed file already published holds."""
+
+    entries: int
+    newest: datetime | None = None
+    """The newest entry's publication date; ``None`` without entries (or dates)."""
+    updated: datetime | None = None
+    """The feed's own date (RSS ``lastBuildDate``, Atom ``updated``, JSON Feed: the newest
+    item change)."""
+
+
+@dataclass(frozen=True, slots=True)
 class HeldBack:
     """A feed kept at its previous version, and why."""
 
     path: str
-    previous: int
+    kept: Previous
     entries: int
     reason: str = ""
+
+    @property
+    def previous(self) -> int:
+        """How many entries the kept file holds."""
+        return self.kept.entries
 
     def message(self) -> str:
         """The line shown on stderr and in the report's warnings."""
@@ -47,28 +70,64 @@ class HeldBack:
         )
 
 
-def previous_entries(path: Path) -> int | None:
-    """How many entries the feed file at ``path`` (RSS, Atom or JSON Feed) holds; None
-    when missing or unreadable."""
+def read_previous(path: Path) -> Previous | None:
+    """What the feed file at ``path`` (RSS, Atom or JSON Feed) holds; None when missing
+    or unreadable. Dates that do not parse are left out rather than guessed."""
     if path.suffix == ".json":
-        return _json_items(path)
+        return _json_feed(path)
     count = 0
+    newest: datetime | None = None
+    root: ElementTree.Element | None = None
     with contextlib.suppress(OSError, ElementTree.ParseError):
-        for _, element in ElementTree.iterparse(path, events=("end",)):
-            if element.tag in _ENTRY_TAGS:
+        for event, element in ElementTree.iterparse(path, events=("start", "end")):
+            if root is None:
+                root = element
+            if event == "end" and element.tag in _ENTRY_TAGS:
                 count += 1
-                element.clear()
-        return count
+                newest = _later(newest, _date(element.findtext(_PUBLISHED[element.tag])))
+                element.clear()  # a kept feed may be large: entries are not held
+        if root is None:
+            return None
+        head = root.find("channel") if root.tag == "rss" else root
+        head = root if head is None else head
+        updated = _date(head.findtext("lastBuildDate") or head.findtext(f"{_ATOM}updated"))
+        return Previous(count, newest, updated)
     return None
 
 
-def _json_items(path: Path) -> int | None:
+def _json_feed(path: Path) -> Previous | None:
     try:
         feed = json.loads(path.read_bytes())
     except (OSError, ValueError):
         return None
     items = feed.get("items") if isinstance(feed, dict) else None
-    return len(items) if isinstance(items, list) else None
+    if not isinstance(items, list):
+        return None
+    newest = updated = None
+    for item in items:
+        if isinstance(item, dict):
+            published = _date(item.get("date_published"))
+            newest = _later(newest, published)
+            updated = _later(updated, _date(item.get("date_modified")) or published)
+    return Previous(len(items), newest, updated)
+
+
+def _date(text: object) -> datetime | None:
+    """An RFC 822 (RSS) or RFC 3339 (Atom, JSON Feed) date as aware UTC; None if neither."""
+    if not isinstance(text, str) or not text.strip():
+        return None
+    try:
+        when = datetime.fromisoformat(text.strip())
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when.astimezone(UTC)
+
+
+def _later(a: datetime | None, b: datetime | None) -> datetime | None:
+    return b if a is None or (b is not None and b > a) else a
 
 
 def held_back(
@@ -86,8 +145,8 @@ def held_back(
     for feed in feeds:
         if feed.entries >= feed.limit:
             continue
-        previous = previous_entries(output / feed.path)
-        if previous is not None and feed.entries < previous:
+        previous = read_previous(output / feed.path)
+        if previous is not None and feed.entries < previous.entries:
             shrinking.append(HeldBack(feed.path, previous, feed.entries))
     site_paths = {f.path for f in feeds if f.site_wide}
     # A source that failed with no copy to fall back on makes every shrinking feed suspect.

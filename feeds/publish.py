@@ -5,13 +5,13 @@ enclosures, redirect maps, WebSub pings)."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from .archive import PageKey, load_sealed
 from .documents import RenderedFeed, SideFile, state_path
-from .guard import Candidate, HeldBack, held_back
+from .guard import Candidate, HeldBack, Previous, held_back
 from .lock import output_lock
 from .model import Config, FeedExtras
 from .output import remove_stale_temps, write_if_changed
@@ -80,6 +80,11 @@ def _held(
     ]
 
 
+Pages = Callable[[Mapping[str, Previous]], Sequence[SideFile]]
+"""Draws the pages and OPML given what each held-back feed's kept file holds, by path
+(``sitepages.site_files``)."""
+
+
 def publish(
     config: Config,
     rendered: Sequence[RenderedFeed],
@@ -87,20 +92,26 @@ def publish(
     force: bool,
     extra: Sequence[SideFile] = (),
     sources_failed: bool = False,
-) -> tuple[list[FeedResult], list[HeldBack]]:
+    pages: Pages | None = None,
+) -> tuple[list[FeedResult], list[HeldBack], list[SideFile]]:
     """Under the output lock: clear a killed run's temp files, hold back feeds that would
     shrink too far (unless ``force``), write the rest, then the ``extra`` files (those
-    belonging to a held-back feed, such as its archive pages, are kept as they are)."""
+    belonging to a held-back feed, such as its archive pages, are kept as they are).
+
+    The ``pages`` are drawn only now, once it is known which feeds stay as they were, so
+    they describe the feeds as published; they are returned with the results.
+    """
     with output_lock(config.output, config.lock_timeout):
         remove_stale_temps(config.output)
         held = [] if force else _held(rendered, config.output, config, sources_failed)
         paths = {h.path for h in held}
+        drawn = list(pages({h.path: h.kept for h in held})) if pages is not None else []
         results = write_all(config, rendered, paths)
         kept = {r.feed.spec for r in rendered if r.path in paths}
-        for file in sorted(extra, key=lambda f: f.path):
+        for file in sorted([*extra, *drawn], key=lambda f: f.path):
             if file.owner is None or file.owner not in kept:
                 write_if_changed(config.output, file.path, file.data)
-        return results, held
+        return results, held, drawn
 
 
 def read_sealed(
