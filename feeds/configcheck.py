@@ -322,6 +322,12 @@ class _Checker:
             ok = parts.scheme in ("http", "https") and bool(parts.hostname)
         except ValueError:
             ok = False
+        if ok and _NOT_IN_URL.search(url):
+            raise self.error(
+                where,
+                "must be an absolute http(s) URL without spaces, control characters, quotes, "
+                f"backslashes or braces (found {url!r}); " + HINTS[URL],
+            )
         if ok and not (parts.query or parts.fragment):
             return url
         raise self.error(
@@ -357,6 +363,10 @@ _HOST = re.compile(
     r"^(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$"
 )
 """A host name: dot-separated labels of letters, digits and inner hyphens."""
+
+_NOT_IN_URL = re.compile(r'[\s\x00-\x1f\x7f"<>\\^`{|}]')
+"""What RFC 3986 never allows in a URL; in a server config or a header line it would end
+the value (a quote, a line break) or start a block or placeholder (a brace)."""
 
 _LAST_STEP = re.compile(r"(^|\.)[^.\[]*$|\[\d+\]$")
 """The last step of a key path: ".url", "[2]", or a whole top-level key."""

@@ -70,19 +70,19 @@ def plan_redirects(specs: Iterable[FeedSpec], site_url: str) -> list[Redirect]:
 
 def nginx_conf(redirects: Iterable[Redirect]) -> str:
     """``location`` blocks answering 301 with the new URL: exact matches, and for a moved
-    folder a prefix match that keeps the rest of the path."""
+    folder a prefix match that keeps the rest of the path. Every value is quoted."""
     lines = [
         "# Written by feeds: topic feeds that moved (previous_slugs). Inside the site's",
         f"# server {{ }} block: include /path/to/output/{NGINX_FILE};",
     ]
     for r in redirects:
+        old, new = _nginx_quoted(r.old_path), _inert(r.new_url)
         if r.prefix:
-            pattern = "^" + re.escape(r.old_path) + "(.*)$"
-            lines.append(
-                f"location ^~ {r.old_path} {{ rewrite {pattern} {r.new_url}$1 permanent; }}"
-            )
+            pattern = _nginx_quoted("^" + re.escape(r.old_path) + "(.*)$")
+            target = _nginx_quoted(new + "$1")
+            lines.append(f"location ^~ {old} {{ rewrite {pattern} {target} permanent; }}")
         else:
-            lines.append(f"location = {r.old_path} {{ return 301 {r.new_url}; }}")
+            lines.append(f"location = {old} {{ return 301 {_nginx_quoted(new)}; }}")
     return "\n".join(lines) + "\n"
 
 
@@ -93,8 +93,31 @@ def apache_conf(redirects: Iterable[Redirect]) -> str:
         "# Written by feeds: topic feeds that moved (previous_slugs). Include it in the",
         "# virtual host (Include /path/to/output/" + APACHE_FILE + ") or copy it into .htaccess.",
     ]
-    lines += [f"Redirect permanent {r.old_path} {r.new_url}" for r in redirects]
+    lines += [
+        f"Redirect permanent {_apache_quoted(r.old_path)} {_apache_quoted(_inert(r.new_url))}"
+        for r in redirects
+    ]
     return "\n".join(lines) + "\n"
+
+
+# Config checks keep quotes, backslashes, braces, spaces and control characters out of
+# site.url (configcheck ``_NOT_IN_URL``); quoting is the second wall, should one get by.
+
+
+def _nginx_quoted(text: str) -> str:
+    """A double-quoted nginx string: ``;``, ``{`` and ``}`` inside are plain text."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _apache_quoted(text: str) -> str:
+    """A double-quoted Apache argument (Apache unescapes ``\\"`` alone)."""
+    return '"' + text.replace('"', '\\"') + '"'
+
+
+def _inert(url: str) -> str:
+    """``url`` with ``$`` percent-encoded: nginx expands ``$name`` in a redirect target and
+    Apache ``${NAME}`` anywhere; both decode ``%24`` back to ``$`` in a path."""
+    return url.replace("$", "%24")
 
 
 def redirect_files(specs: Iterable[FeedSpec], site_url: str) -> dict[str, bytes]:

@@ -52,7 +52,9 @@ TEXT_TYPES: tuple[str, ...] = (
 """Types written as UTF-8 text: served with ``charset=utf-8`` and gzipped."""
 
 _SAFE_PATH = re.compile(r"/?[A-Za-z0-9._~%+-]+(?:/[A-Za-z0-9._~%+-]+)*/?")
-_SAFE_ROOT = re.compile(r"[^\"\\\x00-\x1f\x7f]+")
+_SAFE_ROOT = re.compile(r"[^\"\\${}\x00-\x1f\x7f]+")
+"""A root each server reads as plain text inside double quotes: nginx expands ``$name``,
+Apache ``${NAME}`` and Caddy ``{placeholder}`` even there."""
 
 
 def media_type(name: str) -> str:
@@ -92,7 +94,10 @@ def _checked(
         raise UsageError(f"max-age must be 0 or more seconds (found {max_age})")
     text = str(root)
     if not root.is_absolute() or not _SAFE_ROOT.fullmatch(text):
-        raise UsageError(f"the output folder {text!r} must be an absolute path without quotes")
+        raise UsageError(
+            f"the output folder {text!r} must be an absolute path without quotes, "
+            "backslashes, '$', braces or control characters; move or rename it"
+        )
     moves = [
         Moved(_url_path(m.old, "old path"), _url_path(m.new, "new path"), m.prefix)
         for m in (Moved(*r) for r in redirects)

@@ -147,10 +147,10 @@ def test_renamed_topic_writes_redirect_maps_and_removing_it_empties_them(tmp_pat
     nginx = (out / "redirects.nginx.conf").read_text(encoding="utf-8")
     apache = (out / "redirects.apache.conf").read_text(encoding="utf-8")
     assert (
-        "location = /artificial/rss.xml { return 301 https://feeds.example.org/ai/rss.xml; }"
+        'location = "/artificial/rss.xml" { return 301 "https://feeds.example.org/ai/rss.xml"; }'
         in nginx
     )
-    assert "/artificial/atom.xml https://feeds.example.org/ai/atom.xml" in apache
+    assert '"/artificial/atom.xml" "https://feeds.example.org/ai/atom.xml"' in apache
     cfg.write_text(cfg.read_text().replace(", previous_slugs: [artificial]", ""))
     assert run_feeds("build", "--config", cfg, "--now", NOW).returncode == 0
     assert "artificial" not in (out / "redirects.nginx.conf").read_text(encoding="utf-8")

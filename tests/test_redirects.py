@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -15,7 +17,7 @@ from feeds.model import FeedSpec, Record, SourceLocation
 from feeds.redirects import plan_redirects, redirect_files
 from feeds.render import render_feed
 from feeds.selection import plan_feeds
-from tests.helpers import write_config
+from tests.helpers import run_feeds, write_config
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
 
@@ -40,19 +42,21 @@ def test_redirect_files_for_nginx_and_apache() -> None:
     nginx = files["redirects.nginx.conf"].decode().splitlines()
     new = "https://x.org/feeds"
     assert nginx[2:] == [
-        f"location = /feeds/machine/ {{ return 301 {new}/ml/; }}",
-        f"location = /feeds/machine/atom.xml {{ return 301 {new}/ml/atom.xml; }}",
-        f"location = /feeds/pa/ {{ return 301 {new}/power-apps/; }}",
-        f"location = /feeds/pa/atom.xml {{ return 301 {new}/power-apps/atom.xml; }}",
-        f"location = /feeds/pa/rss.xml {{ return 301 {new}/power-apps/rss.xml; }}",
-        f"location = /feeds/powerapps/ {{ return 301 {new}/power-apps/; }}",
-        f"location = /feeds/powerapps/atom.xml {{ return 301 {new}/power-apps/atom.xml; }}",
-        f"location = /feeds/powerapps/rss.xml {{ return 301 {new}/power-apps/rss.xml; }}",
+        f'location = "/feeds/machine/" {{ return 301 "{new}/ml/"; }}',
+        f'location = "/feeds/machine/atom.xml" {{ return 301 "{new}/ml/atom.xml"; }}',
+        f'location = "/feeds/pa/" {{ return 301 "{new}/power-apps/"; }}',
+        f'location = "/feeds/pa/atom.xml" {{ return 301 "{new}/power-apps/atom.xml"; }}',
+        f'location = "/feeds/pa/rss.xml" {{ return 301 "{new}/power-apps/rss.xml"; }}',
+        f'location = "/feeds/powerapps/" {{ return 301 "{new}/power-apps/"; }}',
+        f'location = "/feeds/powerapps/atom.xml" {{ return 301 "{new}/power-apps/atom.xml"; }}',
+        f'location = "/feeds/powerapps/rss.xml" {{ return 301 "{new}/power-apps/rss.xml"; }}',
     ]
     assert all(line.startswith("#") for line in nginx[:2])
     apache = files["redirects.apache.conf"].decode().splitlines()
-    assert apache[2] == "Redirect permanent /feeds/machine/ https://x.org/feeds/ml/"
-    assert apache[3] == "Redirect permanent /feeds/machine/atom.xml https://x.org/feeds/ml/atom.xml"
+    assert apache[2] == 'Redirect permanent "/feeds/machine/" "https://x.org/feeds/ml/"'
+    assert apache[3] == (
+        'Redirect permanent "/feeds/machine/atom.xml" "https://x.org/feeds/ml/atom.xml"'
+    )
     assert len(apache) == 10
 
 
@@ -61,14 +65,14 @@ def test_an_archived_topic_moves_its_archive_pages_too() -> None:
     files = redirect_files([archived], "https://x.org/feeds/")
     nginx = files["redirects.nginx.conf"].decode().splitlines()
     assert (
-        r"location ^~ /feeds/pa/archive/ { rewrite ^/feeds/pa/archive/(.*)$ "
-        "https://x.org/feeds/power-apps/archive/$1 permanent; }"
+        r'location ^~ "/feeds/pa/archive/" { rewrite "^/feeds/pa/archive/(.*)$" '
+        '"https://x.org/feeds/power-apps/archive/$1" permanent; }'
     ) in nginx
     apache = files["redirects.apache.conf"].decode().splitlines()
     # mod_alias Redirect keeps the rest of the path: archive/3/rss.xml lands on the same
     # page under the new folder.
     assert (
-        "Redirect permanent /feeds/pa/archive/ https://x.org/feeds/power-apps/archive/"
+        'Redirect permanent "/feeds/pa/archive/" "https://x.org/feeds/power-apps/archive/"'
     ) in apache
     # Every old URL the build wrote maps to the current file of the same name.
     for redirect in plan_redirects([archived], "https://x.org/feeds/"):
@@ -105,5 +109,62 @@ def test_renamed_topic_keeps_entry_ids(tmp_path: Path, monkeypatch: pytest.Monke
     assert (
         redirect_files([feed.spec], config.site.url)["redirects.apache.conf"]
         .decode()
-        .endswith("Redirect permanent /powerapps/rss.xml https://x.org/power-apps/rss.xml\n")
+        .endswith('Redirect permanent "/powerapps/rss.xml" "https://x.org/power-apps/rss.xml"\n')
+    )
+
+
+HOSTILE_SITE_URLS = [
+    "https://x.org/feeds/\n}\nlocation / { return 200 pwned; }\n#",
+    "https://x.org/feeds;}/",
+    "https://x.org/fe eds/",
+    "https://x.org/feeds/\tx/",
+    "https://x.org/\x1b[31m/",
+    'https://x.org/"x"/',
+    "https://x.org/a\\b/",
+]
+
+
+@pytest.mark.parametrize("url", HOSTILE_SITE_URLS)
+def test_a_site_url_that_could_break_out_of_server_config_is_refused(
+    tmp_path: Path, url: str
+) -> None:
+    write_config(
+        tmp_path,
+        f"site: {{title: X, url: {json.dumps(url)}}}\nsources: [../records]\n"
+        "topics:\n  - name: AI\n    previous_slugs: [old]\n",
+    )
+    (tmp_path / "records").mkdir()
+    result = run_feeds("build", cwd=tmp_path)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"config/feeds.yaml:1: site.url: must be an absolute http(s) URL without spaces, "
+        f"control characters, quotes, backslashes or braces (found {url!r}); "
+        "write the full address, e.g. https://example.org/feeds/\n"
+    )
+    assert not (tmp_path / "public").exists()
+
+
+QUOTED = re.compile(r'"(?:[^"\\\x00-\x1f]|\\.)*"')
+"""One double-quoted server-config string: no bare quote, backslash or control inside."""
+
+
+def test_every_value_in_the_redirect_files_is_quoted_and_dollar_signs_are_inert() -> None:
+    site = "https://x.org/a$uri;b'c/"
+    archived = replace(spec("ai", ("old",), ("rss",)), archive=True)
+    files = redirect_files([archived], site)
+    nginx = files["redirects.nginx.conf"].decode().splitlines()[2:]
+    arg = QUOTED.pattern
+    assert all(
+        re.fullmatch(rf"location = {arg} \{{ return 301 {arg}; \}}", line)
+        or re.fullmatch(rf"location \^~ {arg} \{{ rewrite {arg} {arg} permanent; \}}", line)
+        for line in nginx
+    ), nginx
+    assert 'location = "/a$uri;b\'c/old/rss.xml" { return 301 ' in nginx[2]
+    # nginx expands $name in return and rewrite targets: the site's "$" is sent encoded.
+    assert nginx[2].endswith('"https://x.org/a%24uri;b\'c/ai/rss.xml"; }')
+    assert nginx[1].endswith(' "https://x.org/a%24uri;b\'c/ai/archive/$1" permanent; }')
+    apache = files["redirects.apache.conf"].decode().splitlines()[2:]
+    assert all(re.fullmatch(rf"Redirect permanent {arg} {arg}", line) for line in apache), apache
+    assert apache[2] == (
+        'Redirect permanent "/a$uri;b\'c/old/rss.xml" "https://x.org/a%24uri;b\'c/ai/rss.xml"'
     )

@@ -119,7 +119,18 @@ def test_hostile_redirect_paths_are_refused(path: str) -> None:
         serve_config("caddy", root=ROOT, max_age=1, redirects=[("old/rss.xml", path)])
 
 
-@pytest.mark.parametrize("root", [Path("relative/out"), Path('/srv/"x"'), Path("/srv/a\nb")])
+@pytest.mark.parametrize(
+    "root",
+    [
+        Path("relative/out"),
+        Path('/srv/"x"'),
+        Path("/srv/a\nb"),
+        Path("/srv/$document_root"),  # nginx variables expand even inside quotes
+        Path("/srv/${APACHE_LOG_DIR}"),  # Apache Define
+        Path("/srv/{env.HOME}"),  # a Caddy placeholder
+        Path("/srv/a\\b"),
+    ],
+)
 def test_bad_roots_are_refused(root: Path) -> None:
     with pytest.raises(UsageError, match="absolute path"):
         serve_config("nginx", root=root, max_age=1)
