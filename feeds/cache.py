@@ -208,11 +208,12 @@ class ParseCache:
             yield index, row[1]
 
     def decode(self, data: bytes, display: str) -> Entry | None:
-        """``decode_entry`` of stored bytes; None, with a warning, when they cannot be
-        decoded (damaged or foreign): the caller reads that file and the ones after it
-        again, and their entries are replaced."""
+        """``decode_entry`` of stored bytes, checked (the file on disk is untrusted); None,
+        with a warning, when they cannot be decoded (damaged, foreign, tampered with: a
+        value validation would not give): the caller reads that file and the ones after
+        it again, and their entries are replaced."""
         try:
-            return decode_entry(data, display)
+            return decode_entry(data, display, check=True)
         # A foreign or damaged pickle can raise almost anything: none of it may stop a build.
         except Exception as error:  # noqa: BLE001
             self.warnings.append(

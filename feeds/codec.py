@@ -16,6 +16,7 @@ from dataclasses import astuple, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from .entrycheck import check_plain
 from .model import Image, Provider, Record, RelatedItem, SourceLocation
 from .report import Rejection
 from .video import Video
@@ -73,15 +74,18 @@ def encode_entry(entry: Entry, display: str | None = None) -> bytes:
     return pickle.dumps(plain, protocol=5)
 
 
-def decode_entry(data: bytes, display: str | None = None) -> Entry:
+def decode_entry(data: bytes, display: str | None = None, *, check: bool = False) -> Entry:
     """The inverse of ``encode_entry`` (given the same ``display``); raises on anything
-    but a well-formed entry.
+    but a well-formed entry. With ``check`` (bytes from the cache on disk, untrusted),
+    also on any value validation could not have produced (``check_plain``).
 
     Records of the file share the ``display`` string as their source path: a large site
     holds 100,000 of them."""
     records, rejected, read = _Unpickler(io.BytesIO(data)).load()
-    if not isinstance(read, int):
+    if type(read) is not int:
         raise ValueError("unexpected data in the cache")
+    if check:
+        check_plain(records, rejected)
     return (
         tuple([_unrecord(r, display) for r in records]),
         tuple([Rejection(*r) for r in rejected]) if rejected else (),

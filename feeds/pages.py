@@ -1,7 +1,8 @@
 """Render stage: the subscribe pages (root ``index.html``, ``<slug>/index.html``); no I/O.
 
 Static HTML5 with inline CSS and feed autodiscovery links; no JavaScript, no XSLT.
-Record text is plain (escaped here); excerpts are HTML already sanitized by ``validate``.
+Record text is plain (escaped here); excerpts are HTML sanitized by ``validate`` and,
+untrusted wherever they come from, again here.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from html import escape
 
 from .model import Image, Record, Site
 from .opml import TreeNode, parent_tree
+from .rendersafe import safe_html
 from .sanitize import clean_text
 
 FORMATS: dict[str, tuple[str, str]] = {
@@ -212,8 +214,10 @@ def _entry(record: Record) -> list[str]:
     lines.append(f'<p class="meta">{" · ".join(meta)}</p>')
     if record.images:
         lines.append(_thumbnail(record.images[0], record.title))
-    if record.excerpt:
-        lines.append(f'<div class="excerpt">{clean_text(record.excerpt)}</div>')
+    # Sanitized again, not trusted: records from the parse cache are untrusted input too.
+    excerpt = safe_html(record.excerpt) if record.excerpt else None
+    if excerpt:
+        lines.append(f'<div class="excerpt">{clean_text(excerpt)}</div>')
     lines.append("</article>")
     return lines
 

@@ -16,6 +16,7 @@ from feedgen.util import xml_elem
 
 from .errors import RenderError
 from .model import FeedExtras, FeedSpec, Image, Record, SourceLocation
+from .rendersafe import safe_entries
 from .sanitize import clean_text, hex_references
 from .video import Video, video_html
 
@@ -299,8 +300,10 @@ def render_feed(
     updated: datetime,
     extras: FeedExtras | None = None,
 ) -> bytes:
-    """Render one feed file ("rss", "atom" or "json"): the records in the order given."""
+    """Render one feed file ("rss", "atom" or "json"): the records in the order given,
+    their HTML sanitized and their links checked again (``rendersafe``)."""
     extras = extras or FeedExtras()
+    records = safe_entries(records)  # cached records are untrusted input too
     where = SourceLocation(spec.path(fmt))
     if fmt not in (*_MIME_TYPES, "json"):
         known = ", ".join((*_MIME_TYPES, "json"))

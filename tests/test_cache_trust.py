@@ -5,9 +5,19 @@ is a miss with one warning, never markup in the output nor a failed build."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
+import feedparser
+import lxml.html
+import pytest
+
+from feeds.cache import FILE_NAME
+from feeds.codec import decode_entry, encode_entry
 from tests.helpers import ROOT, run_feeds, write_config, write_record
 
 NOW = "2026-10-01T00:00:00Z"
@@ -28,7 +38,7 @@ def site(root: Path, count: int = 6) -> Path:
             f"excerpt: '<p>Excerpt {n} &amp; <a href=\"https://x.example/{n}\">more</a></p>'\n"
             "provider:\n  name: Example\n  domain: example.com\n"
             f"images:\n  - url: https://img.example.com/{n}.jpg\n"
-            "relatedArticles:\n"
+            "related:\n"
             f"  - title: Related {n}\n    webUrl: https://other.example.com/{n}\n",
             body=f"Body *{n}* [link](https://body.example.com/{n})\n",
         )
@@ -36,7 +46,8 @@ def site(root: Path, count: int = 6) -> Path:
 
 
 def outputs(out: Path) -> dict[str, bytes]:
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    files = (p for p in out.rglob("*") if p.is_file() and p.name != ".feeds.lock")
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in files}
 
 
 def package_copy(root: Path) -> Path:
@@ -81,3 +92,111 @@ def test_changed_code_or_library_versions_redraw_past_every_cache(tmp_path: Path
     build_with(pkg, config)
     assert json.loads((cache / "last-run.json").read_bytes())["key"] != state["key"]
     assert json.loads((cache / "rendered.json").read_bytes())["code"] != memo.get("code")
+
+
+HOSTILE = '<script>alert(1)</script><img src="x" onerror="alert(2)">'
+SCRIPT_URL = "javascript:alert(3)"
+
+Plain = tuple[Any, ...]
+
+
+def tamper(cache: Path, change: Callable[[Plain], Plain]) -> None:
+    """Rewrite every record of every entry of the parse cache (both tables) through
+    ``change``, as well-formed entries: what someone with write access could do."""
+    with sqlite3.connect(cache / FILE_NAME) as db:
+        for table in ("files", "full"):
+            rows = db.execute(f"SELECT path, data FROM {table}").fetchall()
+            for key, data in rows:
+                display = key.replace(b"\x01", b"/").decode()
+                records, rejected, read = decode_entry(data, display)
+                plain = pickle_plain(encode_entry((records, rejected, read), display))
+                plain = ([change(r) for r in plain[0]], plain[1], plain[2])
+                db.execute(
+                    f"UPDATE {table} SET data = ? WHERE path = ?", (pickle_dumps(plain), key)
+                )
+
+
+def pickle_plain(data: bytes) -> Any:
+    import pickle
+
+    return pickle.loads(data)
+
+
+def pickle_dumps(value: Any) -> bytes:
+    import pickle
+
+    return pickle.dumps(value, protocol=5)
+
+
+def hostile(plain: Plain) -> Plain:
+    """Markup and script links in every field that could carry them."""
+    values = list(plain)
+    values[2] = values[2] or "Pwned"  # a light record turned into a complete one
+    values[3] = SCRIPT_URL
+    values[7] = f"<p>Excerpt</p>{HOSTILE}"
+    values[8] = HOSTILE
+    values[12] = ((SCRIPT_URL, None, None),)
+    values[13] = (("Related", SCRIPT_URL, HOSTILE, None, None, None),)
+    return tuple(values)
+
+
+def no_script_anywhere(out: Path) -> None:
+    """No script, event handler or script link in any file, parsed as what it is."""
+    for path in out.rglob("*"):
+        if path.suffix == ".html":
+            fragments = [path.read_bytes()]
+        elif path.name == "feed.json":
+            items = json.loads(path.read_bytes())["items"]
+            fragments = [i.get("content_html", "").encode() for i in items]
+        elif path.suffix == ".xml":
+            parsed = feedparser.parse(path.read_bytes())
+            assert not parsed.bozo, (path, parsed.get("bozo_exception"))
+            fragments = [
+                (c.get("value") or "").encode()
+                for e in parsed.entries
+                for c in [*e.get("content", []), e.get("summary_detail", {})]
+            ]
+            fragments.append(path.read_bytes())
+        else:
+            continue
+        for fragment in fragments:
+            if not fragment.strip():
+                continue
+            doc = lxml.html.fromstring(fragment)
+            assert not doc.xpath("//script"), path
+            assert not doc.xpath("//@*[starts-with(name(), 'on')]"), path
+        assert not re.search(rb"(?i)javascript:|<script|onerror", path.read_bytes()), path
+
+
+def cold_outputs(config: Path, root: Path) -> dict[str, bytes]:
+    out = root / "cold"
+    result = run_feeds("build", "--config", config, "--now", NOW, "--no-cache", "--output", out)
+    assert (result.returncode, result.stderr) == (0, ""), result.stderr
+    return outputs(out)
+
+
+WRONG_TYPES: dict[str, Callable[[Plain], Plain]] = {
+    "title": lambda p: (*p[:2], 5, *p[3:]),
+    "excerpt": lambda p: (*p[:7], ["<p>x</p>"], *p[8:]),
+    "topics": lambda p: (*p[:9], (1, 2), *p[10:]),
+    "published flag": lambda p: (*p[:10], "no", *p[11:]),
+    "images": lambda p: (*p[:12], ((5, "wide", None),), *p[13:]),
+}
+
+
+@pytest.mark.parametrize("case", ["hostile", *WRONG_TYPES])
+def test_a_tampered_parse_cache_is_a_miss_with_one_warning(tmp_path: Path, case: str) -> None:
+    config = site(tmp_path)
+    assert run_feeds("build", "--config", config, "--now", NOW).returncode == 0
+    cache = tmp_path / "cache"
+    tamper(cache, hostile if case == "hostile" else WRONG_TYPES[case])
+    (cache / "last-run.json").unlink()  # make the run read the cache
+    out = tmp_path / "again"
+    result = run_feeds("build", "--config", config, "--now", NOW, "--output", out)
+    assert result.returncode == 0, result.stderr
+    assert len(result.stderr.splitlines()) == 1 and "cache" in result.stderr, result.stderr
+    assert outputs(out) == cold_outputs(config, tmp_path)
+    no_script_anywhere(out)
+    # The cache holds the files' true entries again: the next run has nothing to say.
+    final = run_feeds("build", "--config", config, "--now", NOW, "--output", tmp_path / "o3")
+    assert (final.returncode, final.stderr) == (0, "")

@@ -1,0 +1,162 @@
+"""Check a cached file's outcome, as the plain tuples ``codec`` stores, before it becomes
+records: the parse cache on disk is untrusted input; no I/O.
+
+Every value must have the type validation gives it, every link must be one validation
+lets through, and every HTML fragment must be sanitized already; anything else raises
+ValueError naming the field, and the cache reads the file again. An entry holding only
+what validation could have produced cannot be told from a true one: render time guards
+against the rest (``rendersafe``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from .urls import is_host_name, url_problem
+
+_RECORD_FIELDS = 19
+"""Items of a plain record (``codec._record``)."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+"""Control characters (tab and newline aside) a message or path never holds."""
+_VIDEO_PROVIDERS = frozenset({"youtube", "vimeo"})
+
+
+def check_plain(records: Any, rejected: Any) -> None:
+    """Raise ValueError unless ``records`` and ``rejected`` are what ``codec`` stores for
+    validated records and rejections."""
+    if type(records) is not list or type(rejected) is not list:
+        raise ValueError("not an entry of this cache")
+    for plain in records:
+        _check_record(plain)
+    for item in rejected:
+        _check_rejection(item)
+
+
+def _fail(field: str, value: Any) -> ValueError:
+    return ValueError(f"{field}: unexpected {type(value).__name__} in the cache")
+
+
+def _check_record(plain: Any) -> None:
+    if type(plain) is not tuple or len(plain) != _RECORD_FIELDS:
+        raise _fail("record", plain)
+    path, line, title, url, canonical, published, updated, excerpt, body, topics, *rest = plain
+    is_published, provider, images, related, category, kind, quality, heat, video = rest
+    _optional(path, str, "path")
+    _optional(line, int, "line")
+    _typed(title, str, "title")
+    if title or url:  # a light record has neither
+        _link(url, "url")
+    _link(canonical, "canonical url")
+    _typed(published, int, "publishedDateTime")
+    _optional(updated, int, "updatedDateTime")
+    _html(excerpt, "excerpt")
+    _html(body, "body")
+    _strings(topics, "topics")
+    _typed(is_published, bool, "published")
+    _provider(provider, "provider")
+    _check_images(images)
+    _check_related(related)
+    _optional(category, str, "category")
+    _optional(kind, str, "type")
+    for value, field in ((quality, "quality"), (heat, "heat")):
+        if value is not None and type(value) not in (int, float):
+            raise _fail(field, value)
+    if video is not None:
+        _check_video(video)
+
+
+def _typed(value: Any, kind: type, field: str) -> None:
+    if type(value) is not kind:
+        raise _fail(field, value)
+
+
+def _optional(value: Any, kind: type, field: str) -> None:
+    if value is not None and type(value) is not kind:
+        raise _fail(field, value)
+
+
+def _link(value: Any, field: str) -> None:
+    _typed(value, str, field)
+    if url_problem(value) is not None:
+        raise ValueError(f"{field}: not an http(s) URL in the cache")
+
+
+def _strings(value: Any, field: str) -> None:
+    if type(value) not in (tuple, list) or any(type(item) is not str for item in value):
+        raise _fail(field, value)
+
+
+def _html(value: Any, field: str) -> None:
+    """None, or an HTML fragment that sanitizing leaves as it is."""
+    if value is None:
+        return
+    _typed(value, str, field)
+    from .rendersafe import safe_html  # nh3: only when a complete record is read
+
+    if safe_html(value) != value:
+        raise ValueError(f"{field}: unsanitized HTML in the cache")
+
+
+def _provider(value: Any, field: str) -> None:
+    if value is None:
+        return
+    if type(value) is not tuple or len(value) != 2:
+        raise _fail(field, value)
+    name, domain = value
+    _typed(name, str, f"{field}.name")
+    _optional(domain, str, f"{field}.domain")
+    if domain is not None and not is_host_name(domain):
+        raise ValueError(f"{field}.domain: not a host name in the cache")
+
+
+def _check_images(images: Any) -> None:
+    if type(images) is not tuple:
+        raise _fail("images", images)
+    for image in images:
+        if type(image) is not tuple or len(image) != 3:
+            raise _fail("images", image)
+        _link(image[0], "images.url")
+        _optional(image[1], int, "images.width")
+        _optional(image[2], int, "images.height")
+
+
+def _check_related(related: Any) -> None:
+    if type(related) is not tuple:
+        raise _fail("related", related)
+    for item in related:
+        if type(item) is not tuple or len(item) != 6:
+            raise _fail("related", item)
+        title, url, excerpt, published, provider, kind = item
+        _typed(title, str, "related.title")
+        _link(url, "related.url")
+        _html(excerpt, "related.excerpt")
+        _optional(published, int, "related.publishedDateTime")
+        _provider(provider, "related.provider")
+        _optional(kind, str, "related.type")
+
+
+def _check_video(video: Any) -> None:
+    if type(video) is not tuple or len(video) != 6:
+        raise _fail("featuredContent", video)
+    watch, player, thumbnail, provider, width, height = video
+    _link(watch, "featuredContent.watch_url")
+    _link(player, "featuredContent.player_url")
+    if thumbnail is not None:
+        _link(thumbnail, "featuredContent.thumbnail_url")
+    if provider not in _VIDEO_PROVIDERS:
+        raise ValueError("featuredContent.provider: unknown in the cache")
+    _optional(width, int, "featuredContent.width")
+    _optional(height, int, "featuredContent.height")
+
+
+def _check_rejection(item: Any) -> None:
+    if type(item) is not tuple or len(item) != 4:
+        raise _fail("rejection", item)
+    path, line, field, message = item
+    _typed(path, str, "rejection.path")
+    _optional(line, int, "rejection.line")
+    _optional(field, str, "rejection.field")
+    _typed(message, str, "rejection.message")
+    if _CONTROL.search(path + message + (field or "")):
+        raise ValueError("rejection: control characters in the cache")
