@@ -17,12 +17,13 @@ from datetime import UTC
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any, Protocol
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 from urllib3.exceptions import ReadTimeoutError
 
 from .errors import OutputError
+from .httplimits import Deadline, bounded, header_int, http_url
 from .output import write_atomic
 
 MAX_REDIRECTS = 5
@@ -186,7 +187,7 @@ class Client:
         clock: Callable[[], float] = time.time,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self.session = session
+        self.session = bounded(session)
         self.limits = limits
         self.headers = dict(headers)
         self.private = dict(private)
@@ -239,10 +240,9 @@ class Client:
 
     def _request(self, url: str, target: str, cached: CacheEntry | None) -> CacheEntry | str:
         """One request: a CacheEntry, a redirect's target, or a raised _Retry/FetchError."""
-        limits = self.limits
         left = self.deadline - self.clock()
         if left <= 0:
-            raise FetchError(url, f"time budget used up ({limits.total_time:g} s)")
+            raise self._out_of_time(url)
         headers = dict(self.headers)
         if _origin(target) == self.origin:
             headers.update(self.private)
@@ -250,8 +250,33 @@ class Client:
             headers["If-None-Match"] = cached.etag
         if cached is not None and cached.last_modified:
             headers["If-Modified-Since"] = cached.last_modified
-        connect, read = limits.timeout
         self.requests += 1
+        # The whole exchange, body included, ends with the source's time: a server that
+        # drips a byte a second passes every per-read timeout.
+        with Deadline(left) as deadline:
+            try:
+                result = self._exchange(url, target, cached, headers, left)
+            except (_Retry, FetchError):
+                if deadline.fired:
+                    raise self._out_of_time(url) from None
+                raise
+        if deadline.fired:
+            raise self._out_of_time(url)
+        return result
+
+    def _out_of_time(self, url: str) -> FetchError:
+        return FetchError(url, f"time budget used up (total_time {self.limits.total_time:g} s)")
+
+    def _exchange(
+        self,
+        url: str,
+        target: str,
+        cached: CacheEntry | None,
+        headers: Mapping[str, str],
+        left: float,
+    ) -> CacheEntry | str:
+        limits = self.limits
+        connect, read = limits.timeout
         try:
             with self.session.get(
                 target,
@@ -270,6 +295,8 @@ class Client:
             raise _Retry(_transport_problem(error, limits.timeout)) from None
         except requests.exceptions.ChunkedEncodingError:
             raise _Retry("the connection broke while reading the response") from None
+        except ValueError:  # requests parses a redirect's Location even when not following
+            raise FetchError(url, "redirected to an unusable URL") from None
         except requests.RequestException as error:
             # Never the exception's text: InvalidHeader, for one, quotes the header value.
             raise FetchError(url, f"request failed ({type(error).__name__})") from None
@@ -280,8 +307,12 @@ class Client:
         status = response.status_code
         etag = response.headers.get("ETag")
         modified = response.headers.get("Last-Modified")
-        if status in _REDIRECTS and response.headers.get("Location"):
-            return urljoin(target, response.headers["Location"])
+        location = response.headers.get("Location")
+        if status in _REDIRECTS and location:
+            found = http_url(target, location)
+            if found is None:
+                raise FetchError(url, f"redirected to an unusable URL (found {location[:80]!r})")
+            return found
         if status == 304 and cached is not None:
             return replace(
                 cached, etag=etag or cached.etag, last_modified=modified or cached.last_modified
@@ -296,9 +327,12 @@ class Client:
     def _read(self, url: str, response: requests.Response) -> bytes:
         # Stream, so an oversized body is refused before it is all in memory.
         limit = self.limits.max_bytes
-        declared = response.headers.get("Content-Length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise FetchError(url, f"response is {declared} bytes, over max_bytes ({limit})")
+        declared = response.headers.get("Content-Length")
+        size = header_int(declared)
+        if declared is not None and size is None:
+            raise FetchError(url, f"Content-Length is not a number (found {declared[:40]!r})")
+        if size is not None and size > limit:
+            raise FetchError(url, f"response is {size} bytes, over max_bytes ({limit})")
         chunks: list[bytes] = []
         size = 0
         for chunk in response.iter_content(_CHUNK):
@@ -306,7 +340,7 @@ class Client:
             if size > limit:
                 raise FetchError(url, f"response is over max_bytes ({limit}); stopped reading")
             if self.clock() > self.deadline:
-                raise FetchError(url, f"time budget used up ({self.limits.total_time:g} s)")
+                raise self._out_of_time(url)
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -327,9 +361,9 @@ def _retry_after(value: str | None, now: float) -> float | None:
     """Seconds to wait from a ``Retry-After`` header: a number or an HTTP date."""
     if not value:
         return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
+    seconds = header_int(value)
+    if seconds is not None:
+        return float(seconds)
     try:
         when = parsedate_to_datetime(value)
     except (TypeError, ValueError):

@@ -2,6 +2,8 @@
 
 A failed ping is a warning in the report, never an exception: the feeds are already
 written and readers will still poll them (https://www.w3.org/TR/websub/#publishing).
+A ping's whole exchange is bounded by its connect and read timeouts added up, however
+slowly the hub answers (``httplimits.Deadline``).
 """
 
 from __future__ import annotations
@@ -9,13 +11,21 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
+from typing import NamedTuple
 
 import requests
+
+from .httplimits import Deadline, bounded
 
 _ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\"()]+)")
 
 Timeout = float | tuple[float, float]
 """requests' (connect, read) timeout in seconds."""
+
+
+def _whole(timeout: Timeout) -> float:
+    """Seconds a whole exchange may take: connect and read timeouts added up."""
+    return sum(timeout) if isinstance(timeout, tuple) else 2 * timeout
 
 
 def _problem_of(response: requests.Response) -> str:
@@ -35,6 +45,28 @@ def _connection_problem(error: requests.RequestException) -> str:
 def _retryable(status: int) -> bool:
     # 5xx and 429 may pass on a later try; other 4xx will not (wrong hub or rejected URL).
     return status >= 500 or status == 429
+
+
+class _Failed(NamedTuple):
+    """A ping that got no answer: why, and whether another try cannot help."""
+
+    problem: str
+    final: bool
+
+
+def _post(
+    session: requests.Session, hub: str, data: dict[str, str], timeout: Timeout
+) -> requests.Response | _Failed:
+    """One POST, its answer read whole and its connection released."""
+    try:
+        with session.post(hub, data=data, timeout=timeout, allow_redirects=True) as response:
+            return response
+    except (requests.ConnectionError, requests.Timeout) as error:
+        return _Failed(_connection_problem(error), final=False)
+    except requests.RequestException as error:  # bad URL and the like: retrying won't help
+        return _Failed(f"{type(error).__name__}: {error}", final=True)
+    except ValueError:  # requests parses a redirect's Location before checking it
+        return _Failed("the hub redirected to an unusable URL", final=True)
 
 
 def ping_hub(
@@ -67,20 +99,22 @@ def _ping(
     for attempt in range(retries + 1):
         if attempt:
             sleep(backoff * 2 ** (attempt - 1))  # 0.5, 1, 2 … seconds
-        try:
-            response = session.post(hub, data=data, timeout=timeout, allow_redirects=True)
-        except (requests.ConnectionError, requests.Timeout) as error:
-            problem = _connection_problem(error)
+        with Deadline(_whole(timeout)) as deadline:
+            answer = _post(bounded(session), hub, data, timeout)
+        if deadline.fired:  # whatever was read by then is not the hub's answer
+            problem = f"timed out (the whole answer took over {_whole(timeout):g} s)"
             continue
-        except requests.RequestException as error:  # bad URL and the like: retrying won't help
-            return f"{type(error).__name__}: {error}", False
+        if isinstance(answer, _Failed):
+            if answer.final:
+                return answer.problem, False
+            problem = answer.problem
+            continue
         answered = True
-        with response:
-            if 200 <= response.status_code < 300:
-                return None, True
-            problem = _problem_of(response)
-            if not _retryable(response.status_code):
-                return problem, True
+        if 200 <= answer.status_code < 300:
+            return None, True
+        problem = _problem_of(answer)
+        if not _retryable(answer.status_code):
+            return problem, True
     tries = retries + 1
     return f"{problem} (after {tries} {'try' if tries == 1 else 'tries'})", answered
 

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
@@ -33,6 +33,7 @@ from .httpcache import (
     write_entry,
     write_last_good,
 )
+from .httplimits import http_url
 from .remotesource import RemoteSource, _suffix
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -218,9 +219,9 @@ def _next_url(source: RemoteSource, page_url: str, listing: Mapping[str, Any]) -
     """The next page: ``nextPageUrl``, else page ``nextPage`` by template or by derivation."""
     link: str | None = listing.get("nextPageUrl")
     if link:
-        url = urljoin(page_url, link)
-        if urlsplit(url).scheme not in ("http", "https"):
-            raise FetchError(page_url, "nextPageUrl is not an http(s) URL")
+        url = http_url(page_url, link)
+        if url is None:
+            raise FetchError(page_url, f"nextPageUrl is not a usable http(s) URL ({link[:80]!r})")
         return url
     number = listing.get("nextPage")
     if number is None:

@@ -3,6 +3,8 @@
 It counts requests and body bytes, answers conditional requests with 304, and can be told
 to fail a path: ``500``, ``hang`` (no answer until stopped), ``truncate`` (half the JSON),
 ``429`` (with ``Retry-After``), ``redirect:<url>``, each for a number of requests or always.
+Hostile modes: ``drip`` (the body a byte every 0.1 s), ``drip-head`` (the whole answer so,
+status line first) and ``length:<value>`` (the body under a raw ``Content-Length``).
 """
 
 from __future__ import annotations
@@ -121,6 +123,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(seen, 404, b"not found\n", {})
             return
         body = target.read_bytes()
+        if mode.startswith(("drip", "length:")):  # conditional requests or not
+            self._misbehave(seen, mode, body)
+            return
         etag = '"' + hashlib.sha256(body).hexdigest()[:20] + '"'
         mtime = target.stat().st_mtime
         validators = {"ETag": etag, "Last-Modified": formatdate(mtime, usegmt=True)}
@@ -142,6 +147,26 @@ class _Handler(BaseHTTPRequestHandler):
             return int(mtime) <= parsedate_to_datetime(since).timestamp()
         except (TypeError, ValueError):
             return False
+
+    def _misbehave(self, seen: Seen, mode: str, body: bytes) -> None:
+        """A 200 answer sent as ``mode`` says: dripped, or with a raw Content-Length."""
+        self.close_connection = True
+        with self.server.state.lock:
+            seen.status = 200
+        length = mode.removeprefix("length:") if mode.startswith("length:") else len(body)
+        head = f"HTTP/1.1 200 OK\r\nContent-Length: {length}\r\n\r\n".encode("latin-1")
+        if mode == "drip-head":
+            dripped = head + body
+        else:
+            self.wfile.write(head + (b"" if mode == "drip" else body))
+            dripped = body if mode == "drip" else b""
+        for byte in dripped:
+            if self.server.state.stop.wait(0.1):
+                return
+            try:
+                self.wfile.write(bytes([byte]))
+            except OSError:  # the client hung up: what a drip should make it do
+                return
 
     def _send(self, seen: Seen, status: int, body: bytes, headers: dict[str, str]) -> None:
         self.send_response(status)

@@ -226,7 +226,7 @@ def test_time_budget_ends_the_fetch(web: Harness) -> None:
     ticks = iter(range(0, 10_000, 50))
     result = web.fetch(web.source(total_time=120), clock=lambda: float(next(ticks)))
     assert not result.ok and 0 < result.requests < PAGES
-    assert "time budget used up (120 s)" in result.warnings[0]
+    assert "time budget used up (total_time 120 s)" in result.warnings[0]
 
 
 def test_a_stale_cached_copy_is_not_used(web: Harness) -> None:
