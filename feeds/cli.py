@@ -74,7 +74,9 @@ def _parser() -> argparse.ArgumentParser:
         help="wait this long for another run on the same output (overrides lock_timeout)",
     )
     noise = b.add_mutually_exclusive_group()
-    noise.add_argument("-q", "--quiet", action="store_true", help="print nothing but errors")
+    noise.add_argument(
+        "-q", "--quiet", action="store_true", help="print nothing but errors and held-back feeds"
+    )
     noise.add_argument("-v", "--verbose", action="store_true", help="print a summary line")
     _debug(b)
     _add_publisher_commands(commands)
