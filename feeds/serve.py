@@ -77,6 +77,10 @@ def _not_modified(headers: dict[str, str], etag: str, mtime: float) -> bool:
     return int(mtime) <= when.timestamp()
 
 
+_VISIBLE = {c: f"\\x{c:02x}" for c in (*range(0x20), *range(0x7F, 0xA0))}
+"""C0 and C1 control characters (ESC, BEL, CSI, line breaks) → ``\\xNN`` in log lines."""
+
+
 class _Handler(BaseHTTPRequestHandler):
     """GET and HEAD for files below the root; everything else is refused."""
 
@@ -94,7 +98,8 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (base signature)
         log = self._preview.log
         if log is not None:
-            log(f"{self.address_string()} {format % args}")
+            # The request line is the client's: shown raw, its escapes would drive the terminal.
+            log(f"{self.address_string()} {format % args}".translate(_VISIBLE))
 
     def _reply(self, code: int, headers: dict[str, str] | None = None) -> None:
         body = f"{code} {self.responses[code][0]}\n".encode()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import http.client
 import os
+import socket
 from collections.abc import Iterator
 from email.utils import formatdate
 from pathlib import Path
@@ -245,3 +246,19 @@ def test_busy_port_is_a_usage_error(site: Path) -> None:
 )
 def test_accepts_gzip(header: str | None, allowed: bool) -> None:
     assert accepts_gzip(header) is allowed
+
+
+def test_request_lines_are_logged_without_terminal_escapes(
+    server: tuple[str, int, list[str]],
+) -> None:
+    host, port, lines = server
+    with socket.create_connection((host, port), timeout=5) as conn:
+        conn.sendall(b"GET /\x1b[2J\x1b]0;pwned\x07\x9b31m.xml HTTP/1.1\r\nHost: x\r\n\r\n")
+        assert conn.recv(100).startswith(b"HTTP/1.1 404")
+    with socket.create_connection((host, port), timeout=5) as conn:
+        conn.sendall(b"GET /\x1b[31m HTTP/1.1 junk\r\n\r\n")  # malformed: logged as an error
+        assert b"400" in conn.recv(100)
+    logged = "\n".join(lines)
+    assert not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in logged.replace("\n", ""))
+    assert r'"GET /\x1b[2J\x1b]0;pwned\x07\x9b31m.xml HTTP/1.1" 404' in logged
+    assert len(lines) == 3 and "\\x1b[31m" in lines[2], lines
