@@ -79,7 +79,8 @@ class RenderMemo:
         except OSError:
             return None
         kept = entry[1]
-        return (data, kept) if isinstance(kept, int) else None
+        # Exactly an int, not negative: the memo on disk is untrusted (True is an int too).
+        return (data, kept) if type(kept) is int and kept >= 0 else None
 
     def rendered(self, path: str, sig: str, kept: int) -> None:
         """Note a file rendered (or reused) in this run with its entry count."""

@@ -8,9 +8,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import re
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from .codedigest import code_digest
 from .errors import OutputError
@@ -63,9 +65,53 @@ def unchanged_report(config: Config, key: str, now: datetime) -> Report | None:
             stat = (config.output / path).stat()
             if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
                 return None  # a feed file was edited, replaced or deleted: rebuild it
+        if not _fits(state["report"], _REPORT):
+            return None  # tampered with: its lines would be printed as this run's
         return Report.from_json(state["report"]).repeated()
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None  # no usable state: a full run decides
+
+
+_Shape = type | tuple[type, ...] | list[Any] | dict[str, Any]
+"""A type (or types) a JSON value must have; ``[shape]`` a list of such values;
+``{key: shape}`` an object with those keys (others are not read)."""
+_OPTIONAL_TEXT = (str, type(None))
+_REPORT: _Shape = {
+    "records": {
+        name: int
+        for name in ("read", "published", "unpublished", "scheduled", "duplicates", "rejected")
+    },
+    "rejected": [{"path": str, "line": (int, type(None)), "field": _OPTIONAL_TEXT, "message": str}],
+    "duplicates": [{"path": str, "url": str, "kept": str}],
+    "warnings": [str],
+    "feeds": [
+        {
+            "topic": _OPTIONAL_TEXT,
+            "slug": _OPTIONAL_TEXT,
+            **{name: str for name in ("format", "path", "url")},
+            "entries": int,
+            "changed": bool,
+            "held_back": bool,
+        }
+    ],
+}
+"""What ``Report.from_json`` reads from the remembered report."""
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+"""Control characters (tab and newline aside): terminal escapes, never in a report line."""
+
+
+def _fits(value: Any, shape: _Shape) -> bool:
+    """Whether a JSON ``value`` has ``shape``; its text holds no control characters."""
+    if isinstance(shape, list):
+        return type(value) is list and all(_fits(item, shape[0]) for item in value)
+    if isinstance(shape, dict):
+        return type(value) is dict and all(
+            key in value and _fits(value[key], inner) for key, inner in shape.items()
+        )
+    kinds = shape if isinstance(shape, tuple) else (shape,)
+    if type(value) is str and _CONTROL.search(value):
+        return False
+    return type(value) in kinds  # exact: a bool is no count
 
 
 def remember(

@@ -200,3 +200,35 @@ def test_a_tampered_parse_cache_is_a_miss_with_one_warning(tmp_path: Path, case:
     # The cache holds the files' true entries again: the next run has nothing to say.
     final = run_feeds("build", "--config", config, "--now", NOW, "--output", tmp_path / "o3")
     assert (final.returncode, final.stderr) == (0, "")
+
+
+def wrong_report(state: dict[str, Any]) -> None:
+    report = state["report"]
+    report["warnings"] = "\x1b[2Jab"
+    report["records"]["read"] = "many"
+    report["feeds"][0]["entries"] = [1]
+    report["rejected"] = [{"path": 1, "line": "x", "field": None, "message": None}]
+
+
+def wrong_memo(memo: dict[str, Any]) -> None:
+    for entry, kept in zip(memo["feeds"].values(), ("all", -5, True), strict=False):
+        entry[1] = kept  # entries kept
+
+
+@pytest.mark.parametrize("name", ["last-run.json", "rendered.json"])
+def test_run_state_and_render_memo_of_the_wrong_types_are_ignored(
+    tmp_path: Path, name: str
+) -> None:
+    config = site(tmp_path)
+    assert run_feeds("build", "--config", config, "--now", NOW).returncode == 0
+    cache = tmp_path / "cache"
+    state = json.loads((cache / name).read_bytes())
+    (wrong_report if name == "last-run.json" else wrong_memo)(state)
+    (cache / name).write_text(json.dumps(state), encoding="utf-8")
+    if name == "rendered.json":
+        (cache / "last-run.json").unlink()
+    result = run_feeds("build", "--config", config, "--now", NOW, "-v")
+    # A miss costs only time: the run reads and draws everything again, quietly.
+    assert (result.returncode, result.stderr) == (0, "")
+    assert "many" not in result.stdout and "\x1b" not in result.stdout
+    assert outputs(tmp_path / "public") == cold_outputs(config, tmp_path)
