@@ -55,7 +55,8 @@ class _Unpickler(pickle.Unpickler):
     """Builds plain data, nothing else: a foreign pickle cannot run code."""
 
     def find_class(self, module: str, name: str) -> Any:
-        raise pickle.UnpicklingError(f"{module}.{name} is not allowed in the cache")
+        # repr: the names are the pickle's, and a line break would split the warning.
+        raise pickle.UnpicklingError(f"{module + '.' + name!r} is not allowed in the cache")
 
 
 # Records travel as plain tuples: unpickling dataclasses goes through fields() per
