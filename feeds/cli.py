@@ -23,6 +23,7 @@ from .model import Config
 from .output import write_atomic
 from .remotesource import RemoteSource
 from .report import Report
+from .sources import display_path
 
 EXIT_INTERNAL = 70
 """An unexpected exception: a bug in feeds (EX_SOFTWARE from sysexits.h)."""
@@ -271,9 +272,13 @@ def run_build(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             progress.clear()
+    # Ten rejections a source and a count, on stderr and in the report: a listing of a
+    # million bad records must not print a million lines.
+    shown = [display_path(path) for path in config.sources] + [s.url for s in config.remote]
+    report = report.capped(shown)
     if not args.quiet:
-        for rejection in report.rejected:
-            print(rejection, file=sys.stderr)
+        for line in report.rejection_lines():
+            print(line, file=sys.stderr)
         held = {f.path for f in report.feeds if f.held_back}
         for warning in report.warnings:
             if args.verbose or warning.partition(": ")[0] not in held:

@@ -165,6 +165,7 @@ class _Checker:
                 headers=options["headers"] or {},
                 next_page_url=options["next_page_url"],
                 max_pages=options["max_pages"],
+                max_records=options["max_records"],
                 max_bytes=options["max_bytes"],
                 timeout=(min(5.0, float(options["timeout"])), float(options["timeout"])),
                 total_time=float(options["total_time"]),

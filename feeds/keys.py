@@ -164,6 +164,12 @@ KEYS: tuple[Key, ...] = (
         "page N's URL with `{page}`; default: `…/page/{page}/index.json`",
     ),
     Key("sources[].max_pages", COUNT, "100", "pages read at most"),
+    Key(
+        "sources[].max_records",
+        COUNT,
+        "10000",
+        "records read at most; later records and pages are left out, with a warning",
+    ),
     Key("sources[].max_bytes", COUNT, "5242880", "largest response accepted, in bytes"),
     Key("sources[].timeout", SECONDS, "20", "seconds to wait for a response (connect: 5 at most)"),
     Key("sources[].total_time", SECONDS, "120", "seconds the whole source may take"),

@@ -34,6 +34,7 @@ from .httpcache import (
     write_last_good,
 )
 from .httplimits import http_url
+from .jsonpos import item_spans
 from .remotesource import RemoteSource, _suffix
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
@@ -84,7 +85,7 @@ def fetch(
         private = _expanded_headers(source)
         common = {"User-Agent": user_agent, "Accept": _ACCEPT}
         client = Client(session, source, common, private, source.url, clock=clock, sleep=sleep)
-        pages, new = _download(source, client, cache_dir, warnings)
+        pages, new, more = _download(source, client, cache_dir, warnings)
     except FetchError as failure:
         sent = client.requests if client is not None else 0
         return _fall_back(source, failure, cache_dir, max_size, clock(), warnings, sent)
@@ -94,16 +95,18 @@ def fetch(
         write_last_good(cache_dir, source.url, LastGood(clock(), tuple(p.url for p in pages)))
     except OutputError as error:
         warnings.append(f"{source.url}: not cached ({error}); no copy to fall back on next time")
-    records, errors = _parse(source, pages, max_size)
+    records, errors = _parse(source, pages, max_size, warnings, more_pages=more)
     return RemoteResult(records, errors, warnings, client.requests, ok=True)
 
 
 def _download(
     source: RemoteSource, client: Client, cache_dir: Path, warnings: list[str]
-) -> tuple[list[CacheEntry], list[CacheEntry]]:
-    """Every page of the source, and those that are new since the cached copy."""
+) -> tuple[list[CacheEntry], list[CacheEntry], bool]:
+    """Every page of the source, those that are new since the cached copy, and whether
+    later pages were left unread because the pages read hold ``max_records`` already."""
     pages: list[CacheEntry] = []
     new: list[CacheEntry] = []
+    items = 0
     url: str | None = source.url
     while url is not None:
         if any(page.url == url for page in pages):
@@ -116,14 +119,18 @@ def _download(
             if _suffix(url) == ".json":
                 _strict_json(entry)
             break
-        url = _next_url(source, url, _listing(entry))
+        listing = _listing(entry)
+        items += len(listing["value"])
+        url = _next_url(source, url, listing)
+        if url is not None and items >= source.max_records:
+            return pages, new, True  # _parse says so, with the records it leaves out
         if url is not None and len(pages) >= source.max_pages:
             warnings.append(
                 f"{source.url}: stopped after max_pages ({source.max_pages}) pages; "
                 f"{url} and later pages were not read; raise max_pages to read them"
             )
             break
-    return pages, new
+    return pages, new, False
 
 
 def _fall_back(
@@ -151,28 +158,66 @@ def _fall_back(
     elif not all(pages):
         warnings.append(f"{head}; the cached copy{of} is incomplete, {nothing}")
     else:
-        records, errors = _parse(source, [p for p in pages if p], max_size)
         warnings.append(f"{head}; used the cached copy{of} from {_utc(good.fetched_at)}")
+        records, errors = _parse(source, [p for p in pages if p], max_size, warnings)
         return RemoteResult(records, errors, warnings, sent, ok=True, from_cache=True)
     return RemoteResult([], [], warnings, sent, ok=False)
 
 
 def _parse(
-    source: RemoteSource, pages: list[CacheEntry], max_size: int
+    source: RemoteSource,
+    pages: list[CacheEntry],
+    max_size: int,
+    warnings: list[str],
+    *,
+    more_pages: bool = False,
 ) -> tuple[list[RawRecord], list[RecordError]]:
-    """Raw records from the pages; each record's path is its page's URL."""
+    """Raw records from the pages, ``max_records`` at most (a warning says how many more
+    were left out); each record's path is its page's URL."""
     records: list[RawRecord] = []
     errors: list[RecordError] = []
+    left_out = 0
     for page in pages:
+        room = source.max_records - len(records) - len(errors)
         if source.is_listing:  # already checked against max_bytes, and it is JSON
-            raws, bad = parse_record_bytes(page.body, page.url, ".json", max_size=source.max_bytes)
+            body, cut = _first_items(page.body, room)
+            raws, bad = parse_record_bytes(body, page.url, ".json", max_size=source.max_bytes)
+            left_out += cut
         else:
             raws, bad = parse_record_bytes(
                 page.body, page.url, _suffix(page.url), max_size=max_size
             )
+        over = max(0, len(raws) + len(bad) - room)
+        if over:  # a record file's list, or a page jsonpos could not cut
+            left_out += over
+            raws = raws[:room]
+            bad = bad[: room - len(raws)]
         records += raws
         errors += bad
+    if left_out or more_pages:
+        later = ", and later pages were not read" if more_pages else ""
+        warnings.append(
+            f"{source.url}: stopped at max_records ({source.max_records}): {left_out:,} more "
+            f"records in the pages read were left out{later}; raise max_records to read them"
+        )
     return records, errors
+
+
+def _first_items(body: bytes, room: int) -> tuple[bytes, int]:
+    """A listing page cut after its first ``room`` items, and how many items were cut.
+
+    Cut in the text, before the records are parsed: a page of a million ``{}`` would
+    otherwise make a million records first (and the lines of those kept stay right)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body, 0
+    spans = item_spans(text, listing=True)
+    if spans is None or len(spans) <= room:
+        return body, 0
+    if room <= 0:
+        return b'{"value": []}', len(spans)
+    return (text[: spans[room - 1][1]] + "]}").encode("utf-8"), len(spans) - room
 
 
 def _strict_json(entry: CacheEntry) -> Any:

@@ -30,6 +30,8 @@ class RemoteSource:
     next_page_url: str | None = None
     """A template for page N's URL, with ``{page}``; default: ``…/page/{page}/index.json``."""
     max_pages: int = 100
+    max_records: int = 10_000
+    """Records read at most; a listing's later records and pages are left out (a warning)."""
     max_bytes: int = 5 * 1024 * 1024
     """Largest response body accepted, in bytes."""
     timeout: tuple[float, float] = (5.0, 20.0)
@@ -77,8 +79,8 @@ def _config_problem(source: RemoteSource) -> str | None:
     bad = [name for name in source.headers if not _TOKEN.match(name)]
     if bad:
         return f"header name {bad[0]!r} is not valid"
-    if min(source.max_pages, source.max_bytes, source.tries) < 1:
-        return "max_pages, max_bytes and tries must be at least 1"
+    if min(source.max_pages, source.max_records, source.max_bytes, source.tries) < 1:
+        return "max_pages, max_records, max_bytes and tries must be at least 1"
     if min(*source.timeout, source.total_time) <= 0 or min(source.max_age, source.backoff) < 0:
         return "timeouts and total_time must be positive, max_age and backoff not negative"
     return None

@@ -5,8 +5,13 @@ file written, kept or held back, and warnings; as values and as the JSON documen
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
+
+SHOWN_PER_SOURCE = 10
+"""Rejections listed per source on stderr and in the report; the rest are counted."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +78,9 @@ class Report:
     duplicates: tuple[Duplicate, ...] = ()
     warnings: tuple[str, ...] = ()
     """Things skipped that are not records (links leaving a source folder, unlistable folders)."""
+    rejected_by_source: tuple[tuple[str, int], ...] = ()
+    """Once ``capped``: each source with rejections and how many; ``rejected`` then holds
+    the first ``SHOWN_PER_SOURCE`` of each, grouped by source in this order."""
 
     @property
     def held_back(self) -> int:
@@ -90,6 +98,36 @@ class Report:
         feeds = tuple(replace(f, changed=False, held_back=False) for f in self.feeds)
         return replace(self, feeds=feeds)
 
+    def capped(self, sources: Sequence[str]) -> Report:
+        """This report with the first ``SHOWN_PER_SOURCE`` rejections of each source and
+        a count per source: a source of a million bad records reports ten and a number.
+        ``sources``: the configured folders and files (as shown) and remote source URLs."""
+        if self.rejected_by_source:  # capped already: its counts are the true ones
+            return self
+        groups: dict[str, list[Rejection]] = {}
+        counts: dict[str, int] = {}
+        for rejection in self.rejected:
+            source = source_of(rejection.path, sources)
+            counts[source] = counts.get(source, 0) + 1
+            kept = groups.setdefault(source, [])
+            if len(kept) < SHOWN_PER_SOURCE:
+                kept.append(rejection)
+        rejected = tuple(r for kept in groups.values() for r in kept)
+        return replace(self, rejected=rejected, rejected_by_source=tuple(counts.items()))
+
+    def rejection_lines(self) -> Iterator[str]:
+        """One line per rejection kept, and after a source's, how many more it had."""
+        rejected = iter(self.rejected)
+        if not self.rejected_by_source:
+            yield from map(str, rejected)
+            return
+        for source, count in self.rejected_by_source:
+            kept = min(count, SHOWN_PER_SOURCE)
+            for _, rejection in zip(range(kept), rejected, strict=False):
+                yield str(rejection)
+            if count > kept:
+                yield f"{source}: and {count - kept:,} more rejected in this source"
+
     def to_json(self) -> dict[str, object]:
         """The ``--report`` document (``from_json`` reads it back)."""
         c = self.counts
@@ -106,6 +144,7 @@ class Report:
                 {"path": r.path, "line": r.line, "field": r.field, "message": r.message}
                 for r in self.rejected
             ],
+            "rejected_by_source": dict(self.rejected_by_source),
             "duplicates": [{"path": d.path, "url": d.url, "kept": d.kept} for d in self.duplicates],
             "warnings": list(self.warnings),
             "feeds": [
@@ -146,4 +185,21 @@ class Report:
             ),
             duplicates=tuple(Duplicate(d["path"], d["url"], d["kept"]) for d in data["duplicates"]),
             warnings=tuple(data["warnings"]),
+            rejected_by_source=tuple(data.get("rejected_by_source", {}).items()),
         )
+
+
+def source_of(path: str, sources: Sequence[str]) -> str:
+    """The configured source a rejected record's ``path`` comes from: the longest folder
+    or file holding it, or for a URL (a listing's page) the remote source sharing the
+    longest start with it; the path itself when none does."""
+    if path.startswith(("http://", "https://")):
+        urls = [s for s in sources if s.startswith(("http://", "https://"))]
+        return max(urls, key=lambda url: len(os.path.commonprefix([url, path])), default=path)
+    relative = not path.startswith(os.sep)
+    local = [
+        s
+        for s in sources
+        if path == s or path.startswith(s.rstrip(os.sep) + os.sep) or (s == "." and relative)
+    ]
+    return max(local, key=len, default=path)

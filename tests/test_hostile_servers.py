@@ -206,3 +206,49 @@ def test_a_hub_redirecting_to_a_malformed_url_is_a_warning() -> None:
         hub = f"http://127.0.0.1:{server.server_address[1]}/"
         problem = ping_hub(hub, SITE + "atom.xml", session=session, retries=0)
     assert problem is not None and "redirect" in problem
+
+
+def test_max_records_caps_a_source_and_later_pages_are_not_read(
+    tmp_path: Path, origin: FixtureServer
+) -> None:
+    write_json(origin.state.root, LISTING, {"value": [{}] * 50, "nextPage": 2})
+    result, _ = fetch_once(origin, tmp_path / "cache", max_records=20)
+    assert result.ok and len(result.records) == 20
+    assert origin.count(PAGE_2) == 0
+    assert len(result.warnings) == 1 and "max_records (20)" in result.warnings[0]
+
+
+def test_a_flood_of_empty_records_is_capped_and_reported_briefly(
+    tmp_path: Path, origin: FixtureServer
+) -> None:
+    # 1,000,000 records of two bytes each: 3 MB, under max_bytes.
+    flood = b'{"value": [' + b",".join([b"{}"] * 1_000_000) + b"]}"
+    (origin.state.root / LISTING).write_bytes(flood)
+    for n in range(15):
+        write_record(tmp_path / "records", f"bad-{n:02d}.md", "title: No date")
+    write_record(
+        tmp_path / "records",
+        "good.md",
+        "title: Good\npublishedDateTime: 2026-02-01T00:00:00Z\nwebUrl: https://e.org/good\n",
+    )
+    config = write_config(
+        tmp_path,
+        f"site: {{title: T, url: '{SITE}'}}\noutput: ../public\n"
+        f"sources:\n  - ../records\n  - {{url: '{origin.url(LISTING)}', total_time: 60}}\n",
+    )
+    report_path = tmp_path / "report.json"
+    result = run_feeds("build", "--config", config, "--now", NOW, "--report", report_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    lines = result.stderr.splitlines()
+    assert len(lines) == 10 + 1 + 10 + 1 + 1, lines  # 10 shown, "and … more" per source; cap
+    assert sum("bad-" in line for line in lines) == 10
+    records = str(tmp_path / "records")  # outside the working folder: shown absolute
+    assert f"{records}: and 5 more rejected in this source" in lines
+    assert f"{origin.url(LISTING)}: and 9,990 more rejected in this source" in lines
+    assert sum("max_records (10000)" in line for line in lines) == 1
+    assert report_path.stat().st_size < 100_000
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+    assert report["records"]["rejected"] == 10_015
+    assert len(report["rejected"]) == 20
+    assert report["rejected_by_source"] == {records: 15, origin.url(LISTING): 10_000}
+    assert "Good" in [e.title for e in feedparser.parse(tmp_path / "public" / "atom.xml").entries]

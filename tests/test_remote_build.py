@@ -117,7 +117,7 @@ def test_origin_down_without_a_cache_holds_every_feed_back(
     assert build(config)[0] == 0
     before = {p: p.read_bytes() for p in (tmp_path / "public").rglob("*.xml")}
     origin.fail("api/news/index.json", "500")
-    code, stderr, _ = build(config, "--no-cache")
+    code, stderr, _ = build(config, "--no-cache", "-v")  # -v: a line per held-back file
     assert code == 5  # nothing to stand in: the last good feeds win
     assert "api/news/index.json" in stderr
     assert "kept the previous feed" in stderr and "a source failed" in stderr
