@@ -17,6 +17,7 @@ import pytest
 
 from feeds.notify import ping_hub
 from feeds.remote import RemoteResult, RemoteSource, fetch, user_agent
+from feeds.report import RecordCounts, Rejection, Report, source_of
 from tests.helpers import run_feeds, write_config, write_record
 from tests.httpserver import FixtureServer, local_session, running, serve
 
@@ -252,3 +253,22 @@ def test_a_flood_of_empty_records_is_capped_and_reported_briefly(
     assert len(report["rejected"]) == 20
     assert report["rejected_by_source"] == {records: 15, origin.url(LISTING): 10_000}
     assert "Good" in [e.title for e in feedparser.parse(tmp_path / "public" / "atom.xml").entries]
+
+
+def test_rejections_are_capped_per_source_and_old_reports_still_load() -> None:
+    local = [Rejection(f"articles/{n}.md", 2, "title", "missing") for n in range(12)]
+    remote = [Rejection("https://e.org/api/page/2/index.json", 1, None, "bad")] * 3
+    report = Report(RecordCounts(read=15, rejected=15), rejected=(*local, *remote))
+    capped = report.capped(["articles", "https://e.org/api/index.json"])
+    assert capped.rejected_by_source == (("articles", 12), ("https://e.org/api/index.json", 3))
+    assert capped.rejected == (*local[:10], *remote)
+    assert capped.capped(["articles"]) == capped  # the counts stay the true ones
+    lines = list(capped.rejection_lines())
+    assert lines[10] == "articles: and 2 more rejected in this source" and len(lines) == 14
+    assert Report.from_json(capped.to_json()) == capped
+    old = report.to_json()
+    del old["rejected_by_source"]  # a report written before the key existed
+    assert Report.from_json(old) == report
+    assert source_of("news/x.md", ["."]) == "." and source_of("/elsewhere/x.md", ["."]) == (
+        "/elsewhere/x.md"
+    )
