@@ -128,8 +128,9 @@ def _add_publisher_commands(commands: argparse._SubParsersAction[_Parser]) -> No
 
 def _add_serve_commands(commands: argparse._SubParsersAction[_Parser]) -> None:
     s = commands.add_parser("serve", help="preview the output folder over HTTP (not production)")
+    s.add_argument("folder", nargs="?", metavar="FOLDER", help="folder to serve (as --output)")
     _config(s)
-    s.add_argument("--output", help="folder to serve (overrides 'output' in the config)")
+    s.add_argument("--output", help="folder to serve (overrides 'output'; no config needed)")
     s.add_argument("--bind", default="127.0.0.1", help="address to listen on [127.0.0.1]")
     s.add_argument("--port", type=_port, default=8000, help="port to listen on (0: any) [8000]")
     s.add_argument("-q", "--quiet", action="store_true", help="log no requests")
@@ -361,11 +362,29 @@ def _output(args: argparse.Namespace) -> tuple[Config, Path]:
     return config, Path(args.output).absolute() if args.output else config.output
 
 
+def _serve_target(args: argparse.Namespace) -> tuple[Path, str | None]:
+    """The folder to serve and the site.url its pages link to: from the config or, for a
+    folder named where there is no config file, from the folder's own feeds."""
+    from .previewlinks import find_site_url
+
+    if args.folder and args.output:
+        raise UsageError("serve: name the folder once, as FOLDER or with --output")
+    folder = args.folder or args.output
+    if folder and args.config == DEFAULT_CONFIG and not Path(args.config).exists():
+        root = Path(folder).absolute()
+        return root, find_site_url(root)
+    config = read_config(Path(args.config))
+    return (Path(folder).absolute() if folder else config.output), config.site.url
+
+
 def run_serve(args: argparse.Namespace) -> int:
-    """``feeds serve``: the output folder on http://127.0.0.1:8000/ until Ctrl-C."""
+    """``feeds serve [FOLDER]``: the output folder on http://127.0.0.1:8000/ until Ctrl-C."""
     from .serve import serve
 
-    _, root = _output(args)
+    root, site_url = _serve_target(args)
+    if site_url is None:
+        notice = f"feeds serve: no feed in {root} names its site.url; links are served as built"
+        print(notice, file=sys.stderr)
 
     def log(line: str) -> None:
         if not args.quiet:
@@ -374,7 +393,7 @@ def run_serve(args: argparse.Namespace) -> int:
     def ready(url: str) -> None:
         print(f"feeds serve: {root} on {url} (a preview; press Ctrl-C to stop)", flush=True)
 
-    serve(root, args.bind, args.port, log=log, ready=ready)
+    serve(root, args.bind, args.port, log=log, ready=ready, site_url=site_url)
     return EXIT_OK
 
 

@@ -18,6 +18,7 @@ from typing import cast
 from urllib.parse import unquote, urlsplit
 
 from .errors import UsageError
+from .previewlinks import local_links
 from .serveconfig import TEXT_TYPES, content_type, media_type
 
 Log = Callable[[str], None]
@@ -29,9 +30,12 @@ class PreviewServer(ThreadingHTTPServer):
 
     daemon_threads = True  # an idle keep-alive connection never blocks shutdown
 
-    def __init__(self, address: tuple[str, int], root: Path, log: Log | None) -> None:
+    def __init__(
+        self, address: tuple[str, int], root: Path, log: Log | None, site_url: str | None
+    ) -> None:
         self.root = root.resolve()
         self.log = log
+        self.site_url = site_url
         super().__init__(address, _Handler)
 
 
@@ -85,7 +89,6 @@ class _Handler(BaseHTTPRequestHandler):
     """GET and HEAD for files below the root; everything else is refused."""
 
     server_version = "feeds-preview"
-    sys_version = ""
     protocol_version = "HTTP/1.1"
     timeout = 30
     error_content_type = "text/plain; charset=utf-8"
@@ -94,6 +97,9 @@ class _Handler(BaseHTTPRequestHandler):
     @property
     def _preview(self) -> PreviewServer:
         return cast(PreviewServer, self.server)
+
+    def version_string(self) -> str:
+        return self.server_version  # the base class appends " " + sys_version, even empty
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002 (base signature)
         log = self._preview.log
@@ -161,6 +167,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._reply(404)
             return
         mime = media_type(name)
+        site_url = self._preview.site_url
+        if mime == "text/html" and site_url:  # feeds keep their production URLs
+            data = local_links(data, site_url)
         compressible = mime in TEXT_TYPES or mime.startswith("text/")
         use_gzip = compressible and accepts_gzip(self.headers.get("Accept-Encoding"))
         etag = f'"{hashlib.sha256(data).hexdigest()[:24]}"'
@@ -205,14 +214,20 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 def make_server(
-    root: Path, bind: str = "127.0.0.1", port: int = 8000, *, log: Log | None = None
+    root: Path,
+    bind: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    log: Log | None = None,
+    site_url: str | None = None,
 ) -> ThreadingHTTPServer:
-    """A server for ``root`` listening on ``bind:port`` (port 0 picks a free one)."""
+    """A server for ``root`` listening on ``bind:port`` (port 0 picks a free one); links
+    to ``site_url`` in its pages become links to itself."""
     if not root.is_dir():
         raise UsageError(f"{root}: no such folder; run `feeds build` first or pass --output")
     kind = _PreviewServer6 if ":" in bind else PreviewServer
     try:
-        return kind((bind, port), root, log)
+        return kind((bind, port), root, log, site_url)
     except OSError as error:
         raise UsageError(f"cannot listen on {bind}:{port}: {error.strerror or error}") from error
 
@@ -231,9 +246,10 @@ def serve(
     *,
     log: Log | None = None,
     ready: Callable[[str], None] | None = None,
+    site_url: str | None = None,
 ) -> None:
     """Serve ``root`` until interrupted; ``ready`` gets the base URL once listening."""
-    server = make_server(root, bind, port, log=log)
+    server = make_server(root, bind, port, log=log, site_url=site_url)
     try:
         if ready is not None:
             ready(server_url(server))

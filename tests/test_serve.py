@@ -262,3 +262,14 @@ def test_request_lines_are_logged_without_terminal_escapes(
     assert not any(ord(c) < 0x20 or 0x7F <= ord(c) < 0xA0 for c in logged.replace("\n", ""))
     assert r'"GET /\x1b[2J\x1b]0;pwned\x07\x9b31m.xml HTTP/1.1" 404' in logged
     assert len(lines) == 3 and "\\x1b[31m" in lines[2], lines
+
+
+def test_server_header_has_no_trailing_space(server: tuple[str, int, list[str]]) -> None:
+    """BaseHTTPRequestHandler joins server_version and sys_version with a space."""
+    host, port, _ = server
+    with socket.create_connection((host, port), timeout=5) as conn:
+        conn.sendall(b"HEAD /rss.xml HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += conn.recv(4096)
+    assert b"\r\nServer: feeds-preview\r\n" in head, head

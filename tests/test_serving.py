@@ -11,10 +11,12 @@ import signal
 import subprocess
 import sys
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import feedparser
+import lxml.html
 import pytest
 from lxml import etree
 
@@ -29,7 +31,7 @@ RENAMED = "topics:\n  - name: Power Apps\n    previous_slugs: [powerapps, pa]\n"
 SY = "{http://purl.org/rss/1.0/modules/syndication/}"
 
 
-def site(folder: Path, extra: str = "") -> Path:
+def site(folder: Path, extra: str = "", url: str = "https://feeds.example.org/") -> Path:
     write_record(
         folder / "records",
         "a.md",
@@ -37,7 +39,7 @@ def site(folder: Path, extra: str = "") -> Path:
         "webUrl: https://news.example.com/a\ntopics: [Power Apps]\n",
         "Body.\n",
     )
-    return write_config(folder, SITE + RENAMED + extra)
+    return write_config(folder, SITE.replace("https://feeds.example.org/", url) + RENAMED + extra)
 
 
 @pytest.mark.parametrize(
@@ -105,14 +107,14 @@ def test_serve_config_unknown_server_is_one_line(tmp_path: Path) -> None:
 # --- feeds serve -----------------------------------------------------------------------
 
 
-@pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, int]]:
-    config = site(tmp_path)
-    assert run_feeds("build", "--config", config, "--now", NOW).returncode == 0
+@contextmanager
+def serving(*args: str | Path, cwd: Path = ROOT) -> Iterator[tuple[str, int]]:
+    """``feeds serve ARGS --port 0 -q`` as a subprocess: its host and port, then Ctrl-C."""
     env = {**os.environ, "NO_PROXY": "127.0.0.1"}
+    command = [sys.executable, "-m", "feeds", "serve", *map(str, args), "--port", "0", "-q"]
     with subprocess.Popen(
-        [sys.executable, "-m", "feeds", "serve", "--config", str(config), "--port", "0", "-q"],
-        cwd=ROOT,
+        command,
+        cwd=cwd,
         env=env,
         stdin=subprocess.DEVNULL,
         stdout=subprocess.PIPE,
@@ -120,15 +122,23 @@ def served(tmp_path: Path) -> Iterator[tuple[str, int]]:
         text=True,
     ) as proc:
         try:
-            assert proc.stdout is not None
+            assert proc.stdout is not None and proc.stderr is not None
             ready = proc.stdout.readline()
-            assert ready.startswith("feeds serve: "), ready
+            assert ready.startswith("feeds serve: "), ready + proc.stderr.read()
             url = urlsplit(ready.split(" on ", 1)[1].split()[0])
             assert url.hostname == "127.0.0.1"  # loopback by default
             yield url.hostname, int(url.port or 0)
         finally:
             proc.send_signal(signal.SIGINT)
             assert proc.wait(10) == 0
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, int]]:
+    config = site(tmp_path)
+    assert run_feeds("build", "--config", config, "--now", NOW).returncode == 0
+    with serving("--config", config) as where:
+        yield where
 
 
 def get(
@@ -159,3 +169,61 @@ def test_serve_previews_the_built_site(served: tuple[str, int]) -> None:
     assert get(served, "/feeds.opml")[1]["content-type"] == "text/x-opml; charset=utf-8"
     assert get(served, "/../config/feeds.yaml")[0] in (400, 403, 404)
     assert get(served, "/%2e%2e/config/feeds.yaml")[0] in (400, 403, 404)
+
+
+def crawl(where: tuple[str, int], site_url: str) -> dict[str, int]:
+    """Every link on the served pages, followed from ``/``: URL → status. Links leaving
+    127.0.0.1 (the stories' own sites) are recorded, not followed."""
+    base = f"http://{where[0]}:{where[1]}/"
+    seen: dict[str, int] = {}
+    todo = [base]
+    while todo:
+        url = todo.pop()
+        if url in seen:
+            continue
+        parts = urlsplit(url)
+        if parts.hostname != "127.0.0.1":
+            seen[url] = 0
+            continue
+        status, headers, body = get(where, parts.path)
+        seen[url] = status
+        if status == 200 and headers["content-type"].startswith("text/html"):
+            page = lxml.html.fromstring(body, base_url=url)
+            page.make_links_absolute(url)
+            todo += [link for _, _, link, _ in page.iterlinks()]
+    assert not [u for u in seen if u.startswith(site_url)], "a link leaves the preview"
+    return seen
+
+
+def test_serve_pages_link_to_the_preview(tmp_path: Path) -> None:
+    """Item 7 of issue #14: every page and feed link of the served pages stays local."""
+    url = "https://example.org/powerapps/feeds/"
+    config = site(tmp_path, url=url)
+    assert run_feeds("build", "--config", config, "--now", NOW).returncode == 0
+    with serving("--config", config) as where:
+        seen = crawl(where, url)
+        local = {u: s for u, s in seen.items() if urlsplit(u).hostname == "127.0.0.1"}
+        assert {urlsplit(u).path for u in local} >= {
+            "/",
+            "/power-apps/",
+            "/rss.xml",
+            "/power-apps/atom.xml",
+            "/feeds.opml",
+        }
+        assert set(local.values()) == {200}, local
+        assert set(seen) - set(local) == {"https://news.example.com/a"}  # the story's link
+        # Feeds keep their production URLs: a reader previewing them sees the real ones.
+        status, _, body = get(where, "/power-apps/feed.json")
+        assert body == (tmp_path / "public" / "power-apps" / "feed.json").read_bytes()
+        assert json.loads(body)["feed_url"] == url + "power-apps/feed.json"
+
+
+@pytest.mark.parametrize("how", [["public"], ["--output", "public"]])
+def test_serve_a_folder_without_a_config(tmp_path: Path, how: list[str]) -> None:
+    """``feeds serve DIR`` in a folder with no config: site.url comes from the feeds."""
+    url = "https://example.org/powerapps/feeds/"
+    assert run_feeds("build", "--config", site(tmp_path, url=url), "--now", NOW).returncode == 0
+    (tmp_path / "config" / "feeds.yaml").unlink()
+    with serving(*how, cwd=tmp_path) as where:
+        seen = crawl(where, url)
+        assert len(seen) > 5 and set(seen.values()) == {0, 200}, seen
