@@ -1,15 +1,15 @@
 """Network edge, part 3: learn each entry image's type and length for an RSS ``<enclosure>``.
 
-Does I/O: one HTTP HEAD per image URL *ever*, through the ``requests.Session`` it is given,
-and one JSON file in the cache folder (``enclosures.json``, written through
-``output.write_atomic``). Every answer is stored, failures included, and never asked again:
-delete the file to ask again. An image without a usable answer gets no enclosure; its
-Media RSS ``media:content`` stays, so the feed loses nothing it had before.
+Does I/O: one HTTP HEAD per image URL *ever*, through ``netguard`` (public addresses only,
+each request within a deadline), and one JSON file in the cache folder (``enclosures.json``,
+written through ``output.write_atomic``). Every answer is stored, failures included, and
+never asked again: delete the file to ask again. Refusals for an address are not stored (the
+``private_images`` setting may change). An image without a usable answer gets no
+enclosure; its Media RSS ``media:content`` stays, so the feed loses nothing it had before.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import re
 import time
@@ -21,6 +21,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from .errors import OutputError
+from .netguard import PUBLIC, GuardError, Reach, guarded_session, head, literal_address
 from .output import write_atomic
 from .urls import url_problem
 
@@ -29,6 +30,8 @@ _VERSION = 1
 _MAX_REDIRECTS = 3
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _IMAGE_TYPE = re.compile(r"image/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
+_DIGITS = re.compile(r"[0-9]{1,13}", re.ASCII)
+_ALLOW = "; set private_images: true to look up images on your own network"
 _MAX_LENGTH = 10**12
 """A Content-Length above this (1 TB) is a lie, not an image."""
 
@@ -49,6 +52,11 @@ class Enclosure:
 class _Outcome:
     enclosure: Enclosure | None
     problem: str | None = None
+    warning: bool = False
+    """Worth a line on stderr: the server sent something unusable, or was cut off."""
+    retry: bool = False
+    """Not remembered, asked again next run: refused for its address (``private_images``
+    may change) or left unfinished when the time budget ran out."""
 
 
 @dataclass(slots=True)
@@ -77,79 +85,55 @@ class EnclosureCache:
         self,
         urls: Iterable[str],
         *,
-        session: requests.Session,
         user_agent: str,
         timeout: tuple[float, float] = (3, 5),
+        request_time: float = 10.0,
         max_new: int = 200,
         budget: float = 60.0,
-        allow_private: bool = False,
+        reach: Reach = PUBLIC,
         clock: Callable[[], float] = time.monotonic,
     ) -> dict[str, Enclosure | None]:
         """The enclosure of each URL (``None``: none), asking only URLs never asked before.
 
-        At most ``max_new`` new URLs are asked per call, within ``budget`` seconds; the rest
-        are ``None`` this time and asked on a later run. New answers are saved before it
-        returns. ``allow_private`` permits loopback and private IP literals (tests only).
+        At most ``max_new`` new URLs are asked per call, within ``budget`` seconds in all;
+        the rest are ``None`` this time and asked on a later run. Each request ends within
+        ``request_time`` seconds. Only public addresses are asked, and those ``reach`` adds.
+        New answers are saved before it returns.
         """
         results: dict[str, Enclosure | None] = {}
         asked = 0
         deadline = clock() + budget
         self.skipped = 0
-        for url in dict.fromkeys(urls):
-            known = self._known.get(url)
-            if known is not None:
-                results[url] = known.enclosure
-                continue
-            problem = _refused(url, allow_private)
-            if problem is not None:  # nothing asked: not worth remembering
+        with guarded_session() as session:
+            for url in dict.fromkeys(urls):
+                known = self._known.get(url)
+                if known is not None:
+                    results[url] = known.enclosure
+                    continue
                 results[url] = None
-                continue
-            if asked >= max_new or clock() >= deadline:
-                results[url] = None
-                self.skipped += 1
-                continue
-            asked += 1
-            outcome = self._head(url, session, user_agent, timeout, allow_private)
-            self._known[url] = outcome
-            self._dirty = True
-            results[url] = outcome.enclosure
+                if url_problem(url) is not None:  # nothing asked: not worth remembering
+                    continue
+                refusal = _refusal(url, reach)
+                if refusal is not None:
+                    self.warnings.append(f"{url}: no enclosure: {refusal}")
+                    continue
+                if asked >= max_new or clock() >= deadline:
+                    self.skipped += 1
+                    continue
+                asked += 1
+                ask = _Asker(session, user_agent, timeout, request_time, reach, clock)
+                outcome = ask.head(url, deadline)
+                self.sent += ask.sent
+                if outcome.warning:
+                    self.warnings.append(f"{url}: no enclosure: {outcome.problem}")
+                if outcome.retry:
+                    self.skipped += not outcome.warning
+                    continue
+                self._known[url] = outcome
+                self._dirty = True
+                results[url] = outcome.enclosure
         self.save()
         return results
-
-    def _head(
-        self,
-        url: str,
-        session: requests.Session,
-        user_agent: str,
-        timeout: tuple[float, float],
-        allow_private: bool,
-    ) -> _Outcome:
-        target = url
-        headers = {"User-Agent": user_agent, "Accept": "image/*"}
-        for _ in range(_MAX_REDIRECTS + 1):
-            self.sent += 1
-            try:
-                with session.head(
-                    target, headers=headers, timeout=timeout, allow_redirects=False
-                ) as response:
-                    status = response.status_code
-                    location = response.headers.get("Location")
-                    kind = response.headers.get("Content-Type", "")
-                    length = response.headers.get("Content-Length", "")
-            except requests.Timeout:
-                return _Outcome(None, "timed out")
-            except requests.RequestException as error:
-                # Never the exception's text: it may quote URLs or headers at length.
-                return _Outcome(None, f"request failed ({type(error).__name__})")
-            if status in _REDIRECTS and location:
-                target = urljoin(target, location)
-                if _refused(target, allow_private) is not None:
-                    return _Outcome(None, "redirected to a refused URL")
-                continue
-            if status != 200:
-                return _Outcome(None, f"HTTP {status}")
-            return _judge(url, kind, length)
-        return _Outcome(None, f"more than {_MAX_REDIRECTS} redirects")
 
     def _load(self) -> dict[str, _Outcome]:
         try:
@@ -192,28 +176,87 @@ class EnclosureCache:
         self._dirty = False
 
 
-def _refused(url: str, allow_private: bool) -> str | None:
-    """Why ``url`` is not asked: not a valid http(s) URL, or a local/private address."""
-    problem = url_problem(url)
-    if problem is not None or allow_private:
-        return problem
-    host = (urlsplit(url).hostname or "").lower()
-    if host == "localhost" or host.endswith(".localhost"):
-        return "is a local address"
+def _refusal(url: str, reach: Reach) -> str | None:
+    """Why a valid ``url`` is not asked: its host is a local or private IP literal, in any
+    spelling a resolver accepts. Names are checked when connecting (``netguard``)."""
+    host = urlsplit(url).hostname or ""
+    address = literal_address(host)
+    problem = reach.problem(address) if address is not None else None
+    return None if problem is None else f"{host} is {problem}{_ALLOW}"
+
+
+@dataclass(slots=True)
+class _Asker:
+    """HEAD one image URL, following redirects by hand so each hop is checked."""
+
+    session: requests.Session
+    user_agent: str
+    timeout: tuple[float, float]
+    request_time: float
+    reach: Reach
+    clock: Callable[[], float]
+    sent: int = 0
+
+    def head(self, url: str, deadline: float) -> _Outcome:
+        target = url
+        headers = {"User-Agent": self.user_agent, "Accept": "image/*"}
+        for _ in range(_MAX_REDIRECTS + 1):
+            seconds = min(self.request_time, deadline - self.clock())
+            if seconds <= 0:
+                return _Outcome(None, "the time budget ran out", retry=True)
+            try:
+                reply = head(
+                    self.session,
+                    target,
+                    headers=headers,
+                    timeout=self.timeout,
+                    seconds=seconds,
+                    reach=self.reach,
+                )
+            except GuardError as error:
+                self.sent += not error.refused
+                if error.refused:
+                    return _Outcome(None, error.problem + _ALLOW, warning=True, retry=True)
+                # Cut off by the phase's budget rather than its own time: asked next run.
+                short = error.cut_off and seconds < self.request_time
+                warning = error.cut_off or error.malformed
+                return _Outcome(None, error.problem, warning=warning, retry=short)
+            self.sent += 1
+            location = reply.headers.get("Location")
+            if reply.status in _REDIRECTS and location:
+                target = _redirect_target(target, location)
+                if not target or url_problem(target) is not None:
+                    return _Outcome(None, "redirected to an unusable URL", warning=True)
+                refusal = _refusal(target, self.reach)
+                if refusal is not None:
+                    return _Outcome(None, "redirected: " + refusal, warning=True, retry=True)
+                continue
+            if reply.status != 200:
+                return _Outcome(None, f"HTTP {reply.status}")
+            return _judge(
+                url, reply.headers.get("Content-Type", ""), reply.headers.get("Content-Length", "")
+            )
+        return _Outcome(None, f"more than {_MAX_REDIRECTS} redirects")
+
+
+def _redirect_target(base: str, location: str) -> str:
+    """``location`` resolved against ``base``; "" when the server sent no usable URL."""
     try:
-        address = ipaddress.ip_address(host)
+        target = urljoin(base, location.strip())
+        urlsplit(target).port  # noqa: B018 -- raises ValueError on a bad port or IPv6 host
     except ValueError:
-        return None  # a name: where it resolves to is not checked here
-    return None if address.is_global else "is a local or private address"
+        return ""
+    return target
 
 
 def _judge(url: str, kind: str, length: str) -> _Outcome:
     media_type = kind.split(";", 1)[0].strip().lower()
     if not _IMAGE_TYPE.fullmatch(media_type):
         return _Outcome(None, f"not an image ({media_type or 'no Content-Type'})")
-    length = length.strip()
-    if not length.isdigit() or not 0 < int(length) <= _MAX_LENGTH:
-        return _Outcome(None, "no usable Content-Length")
+    # ASCII digits only: str.isdigit() takes "²" (int() refuses it) and int() takes "٣".
+    if not _DIGITS.fullmatch(length.strip()) or not 0 < int(length) <= _MAX_LENGTH:
+        # Absent is common (a warning each would be noise); present but unusable is not.
+        return _Outcome(None, "no usable Content-Length", warning=bool(length.strip()))
     return _Outcome(Enclosure(url, media_type, int(length)))
 
 

@@ -278,6 +278,13 @@ KEYS: tuple[Key, ...] = (
         "`enclosure`: each entry's image is also an RSS `<enclosure>` (type and length "
         "learned once by HTTP HEAD)",
     ),
+    Key(
+        "private_images",
+        BOOL,
+        "false",
+        "let `images: enclosure` look up images on loopback, private and link-local "
+        "addresses (by default only public addresses are asked)",
+    ),
     Key("defaults", MAPPING, "{}", "feed options every feed inherits unless it sets them"),
     Key("defaults.limit", COUNT, None, "entries per feed; default: `limit`"),
     *(Key(f"defaults.{o.name}", o.kind, None, o.help) for o in _OPTIONS),

@@ -250,6 +250,8 @@ class Config:
     """How often the feeds may change: RSS ``ttl``/``sy:*`` and serve-config's max-age."""
     images: str = "media"
     """"media": images as Media RSS only; "enclosure": also an RSS ``<enclosure>``."""
+    private_images: bool = False
+    """Image lookups may reach loopback, private and link-local addresses too."""
 
     @property
     def options(self) -> tuple[Defaults | TopicConfig, ...]:

@@ -136,10 +136,6 @@ def read_sealed(
     return sealed, warnings
 
 
-ALLOW_PRIVATE_IMAGES = False
-"""Ask image URLs on loopback and private addresses too (tests serve images on 127.0.0.1)."""
-
-
 def learn_enclosures(
     config: Config, planned: Sequence[PlannedFeed]
 ) -> tuple[FeedExtras, list[str]]:
@@ -147,20 +143,15 @@ def learn_enclosures(
     ever by HTTP HEAD and remembered in ``<cache>/enclosures.json``."""
     if config.images != "enclosure":
         return FeedExtras(), []
-    import requests
-
     from .enclosures import EnclosureCache
+    from .netguard import Reach
     from .remote import user_agent
 
     urls = [r.images[0].url for feed in planned for r in feed.entries if r.images]
     with contextlib.ExitStack() as stack:
         cache = EnclosureCache(cache_folder(config, stack))
-        session = stack.enter_context(requests.Session())
         found = cache.lookup(
-            urls,
-            session=session,
-            user_agent=user_agent(config.site.url),
-            allow_private=ALLOW_PRIVATE_IMAGES,
+            urls, user_agent=user_agent(config.site.url), reach=Reach(config.private_images)
         )
     enclosures = tuple(e for e in found.values() if e is not None)
     return FeedExtras(enclosures=enclosures), cache.warnings
