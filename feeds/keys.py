@@ -9,6 +9,7 @@ from dataclasses import dataclass, fields
 
 from .model import (
     FORMATS,
+    OPML_MODES,
     RELATED_MODES,
     Filters,
 )
@@ -40,12 +41,14 @@ SOURCES = "a folder, file or URL, or a list of them"
 HEADERS = "a mapping of header names to text"
 URLS = "an http(s) URL or a list of them"
 IMAGES = "media or enclosure"
+OPML = "topics, site or both"
 
 CHOICES: dict[str, tuple[str, ...]] = {
     FORMAT: FORMATS,
     RELATED: RELATED_MODES,
     CONTENT: ("summary", "full"),
     IMAGES: ("media", "enclosure"),
+    OPML: OPML_MODES,
 }
 """Kinds whose value is one word of a fixed set."""
 
@@ -285,6 +288,13 @@ KEYS: tuple[Key, ...] = (
         "let `images: enclosure` look up images on loopback, private and link-local "
         "addresses (by default only public addresses are asked)",
     ),
+    Key(
+        "opml",
+        OPML,
+        "topics",
+        "which feeds `feeds.opml` lists: `topics` (nested as the topic tree), `site` (the "
+        "site-wide feed alone) or `both`; feeds with the same entries are listed once",
+    ),
     Key("defaults", MAPPING, "{}", "feed options every feed inherits unless it sets them"),
     Key("defaults.limit", COUNT, None, "entries per feed; default: `limit`"),
     *(Key(f"defaults.{o.name}", o.kind, None, o.help) for o in _OPTIONS),
@@ -315,4 +325,5 @@ HINTS = {
     CONTENT: "write summary or full",
     URLS: "write the full address, or a list of them",
     IMAGES: "write media or enclosure",
+    OPML: "write topics, site or both",
 }

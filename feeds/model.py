@@ -134,6 +134,9 @@ class Site:
 RELATED_MODES: tuple[str, ...] = ("links", "entries", "none")
 """``related:`` values: links inside each entry (default), also entries of their own, or neither."""
 
+OPML_MODES: tuple[str, ...] = ("topics", "site", "both")
+"""``opml:`` values: feeds.opml lists the topic feeds (default), the site-wide feed, or both."""
+
 CONTENT_MODES: tuple[str, ...] = ("full", "summary")
 """``content:`` values: body and related list in the content (default), or the excerpt only."""
 
@@ -252,6 +255,8 @@ class Config:
     """"media": images as Media RSS only; "enclosure": also an RSS ``<enclosure>``."""
     private_images: bool = False
     """Image lookups may reach loopback, private and link-local addresses too."""
+    opml: str = "topics"
+    """Which feeds ``feeds.opml`` offers: one of ``OPML_MODES``."""
 
     @property
     def options(self) -> tuple[Defaults | TopicConfig, ...]:

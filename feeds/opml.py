@@ -1,22 +1,26 @@
 """Render stage: every published feed → one OPML 2.0 subscription list (``feeds.opml``); no I/O.
 
 Feeds are grouped by parent topic (http://opml.org/spec2.opml); ``parent_tree`` is shared
-with the subscribe pages.
+with the subscribe pages. ``choose_feeds`` decides which feeds the list offers, so that an
+import subscribes to each story as few times as the topic tree allows.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Generic, TypeVar
 
-from .model import Site
+from .model import OPML_MODES, Site
 from .sanitize import clean_text
 
 MIME_TYPE = "text/x-opml"
+HEAD_ELEMENTS = ("title", "dateCreated", "dateModified", "ownerName", "ownerEmail")
+"""What ``<head>`` may hold here: the W3C feed validator rejects the spec's ``<docs>``
+(UndefinedElement), so the list keeps to these (only title and dateModified are written)."""
 T = TypeVar("T")
 
 
@@ -37,6 +41,8 @@ class OpmlFeed:
     """The parent topic's name; ``None`` at the top level."""
     topic: str | None = None
     """The feed's topic name; ``None`` for the site-wide feed."""
+    ids: frozenset[str] | None = None
+    """The ids of the feed's entries; ``None`` when unknown (a held-back feed's kept file)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +93,41 @@ def parent_tree(
     return roots
 
 
+def choose_feeds(feeds: Sequence[OpmlFeed], mode: str = "topics") -> list[OpmlFeed]:
+    """The feeds the list offers, in order: see :data:`OPML_MODES`; each set of feeds with
+    the same entries is listed once, as its most specific topic.
+
+    ``topics`` falls back to the site-wide feed when there is no topic, ``site`` to the
+    topics when there is no site-wide feed. Feeds with no entries, or unknown ones, are
+    never merged: two empty topics are not the same subscription.
+    """
+    if mode not in OPML_MODES:
+        raise ValueError(f"opml: unknown mode {mode!r}; use one of {', '.join(OPML_MODES)}")
+    site = [f for f in feeds if f.topic is None]
+    topics = [f for f in feeds if f.topic is not None]
+    chosen = {"topics": topics or site, "site": site or topics, "both": list(feeds)}[mode]
+    parents = {f.topic: f.parent for f in feeds if f.topic is not None}
+    best: dict[frozenset[str], OpmlFeed] = {}
+    for feed in chosen:
+        if feed.ids:
+            held = best.setdefault(feed.ids, feed)
+            if _depth(feed, parents) > _depth(held, parents):
+                best[feed.ids] = feed
+    return [f for f in chosen if not f.ids or best[f.ids] is f]
+
+
+def _depth(feed: OpmlFeed, parents: Mapping[str, str | None]) -> int:
+    """How far below the top the feed sits: -1 for the site-wide feed, 0 for a top topic."""
+    if feed.topic is None:
+        return -1
+    seen = {feed.topic}
+    up = feed.parent
+    while up is not None and up not in seen:  # a loop of parents is cut, not followed
+        seen.add(up)
+        up = parents.get(up)
+    return len(seen) - 1
+
+
 def _outline(parent: ET.Element, feed: OpmlFeed) -> None:
     attrs = {
         "type": clean_text(feed.type),
@@ -122,7 +163,6 @@ def render_opml(site: Site, feeds: Sequence[OpmlFeed], *, updated: datetime | No
             raise ValueError(f"naive datetime {updated.isoformat()} (dates must carry a zone)")
         stamp = format_datetime(updated.astimezone(UTC), usegmt=True)
         ET.SubElement(head, "dateModified").text = stamp
-    ET.SubElement(head, "docs").text = "http://opml.org/spec2.opml"
     body = ET.SubElement(root, "body")
     for node in parent_tree(feeds, lambda f: f.topic, lambda f: f.parent):
         _add_node(body, node)

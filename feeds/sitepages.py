@@ -10,7 +10,7 @@ from datetime import datetime
 from .documents import INDEX_FILE, OPML_FILE, Rendered, SideFile, page_url
 from .guard import Previous
 from .model import Config
-from .opml import OpmlFeed, render_opml
+from .opml import OpmlFeed, choose_feeds, render_opml
 from .pages import FeedLink, TopicPage, render_index_page, render_topic_page
 from .selection import PlannedFeed
 from .topictree import parents
@@ -33,7 +33,8 @@ def site_files(
     a topic that grew meanwhile is shown by the next good run). Otherwise they are drawn
     afresh, each held-back topic with its kept feed's count and newest date. The
     OPML's date is the newest of the published feeds' dates; with none, it has none
-    (never 1970).
+    (never 1970). The OPML lists the feeds ``config.opml`` asks for, each set of feeds
+    with the same entries once (a held-back feed's entries are unknown: never merged).
     """
     site = config.site
     above = parents(config.topics)
@@ -74,11 +75,13 @@ def site_files(
         # One outline per topic (its first format): importing three formats of one feed
         # would subscribe a reader to every story three times.
         url = spec.feed_url(spec.formats[0], site.url)
+        ids = frozenset(r.canonical_url for r in entries) if previous is None else None
         outlines.append(
-            OpmlFeed(spec.title, spec.title, url, home, parent=parent, topic=spec.topic)
+            OpmlFeed(spec.title, spec.title, url, home, parent=parent, topic=spec.topic, ids=ids)
         )
     if site_held:
         return topic_pages
-    opml = render_opml(site, outlines, updated=max(dates, default=None))
+    listed = choose_feeds(outlines, config.opml)
+    opml = render_opml(site, listed, updated=max(dates, default=None))
     index = render_index_page(site, pages, opml_url=site.url + OPML_FILE)
     return [SideFile(OPML_FILE, opml), SideFile(INDEX_FILE, index), *topic_pages]

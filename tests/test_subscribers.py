@@ -109,7 +109,9 @@ def test_opml_lists_every_feed_grouped_by_parent(site: Path) -> None:
     root = etree.fromstring((site / "feeds.opml").read_bytes())
     assert root.get("version") == "2.0"
     outlines = root.xpath("//outline[@xmlUrl]")
-    assert len(outlines) == 4  # the site-wide feed and three topics, one outline each
+    # Three topics, one outline each; not the site-wide feed too (opml: topics).
+    assert len(outlines) == 3
+    assert f"{BASE}rss.xml" not in [o.get("xmlUrl") for o in outlines]
     for outline in outlines:
         assert outline.get("type") == "rss"
         assert outline.get("text") and outline.get("title")

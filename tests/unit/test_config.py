@@ -29,7 +29,8 @@ BAD = [
         SITE + "colour: red\n",
         "config/feeds.yaml:4: colour: unknown key; "
         "allowed: site, sources, output, limit, discover, max_file_size, cache, lock_timeout, "
-        "shrink_threshold, topics, topic_files, websub, refresh_minutes, images, defaults",
+        "shrink_threshold, topics, topic_files, websub, refresh_minutes, images, private_images, "
+        "opml, defaults",
         id="unknown-key-no-close-match",
     ),
     pytest.param(

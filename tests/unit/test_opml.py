@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from feeds.model import Site
-from feeds.opml import OpmlFeed, TreeNode, parent_tree, render_opml
+from feeds.opml import HEAD_ELEMENTS, OpmlFeed, TreeNode, choose_feeds, parent_tree, render_opml
 
 SITE = Site(title="Example & <News>", url="https://feeds.example.org/")
 BASE = SITE.url
@@ -59,7 +59,12 @@ def test_document_head() -> None:
     assert root.get("version") == "2.0"
     assert root.findtext("head/title") == "Example & <News>"
     assert root.find("head/dateModified") is None  # no clock
-    assert root.findtext("head/docs") == "http://opml.org/spec2.opml"
+    # The W3C validator rejects <docs> (UndefinedElement): the head keeps to its five.
+    assert root.find("head/docs") is None
+    assert {e.tag for e in root.find("head")} <= set(HEAD_ELEMENTS)
+    assert set(HEAD_ELEMENTS) == {
+        "title", "dateCreated", "dateModified", "ownerName", "ownerEmail"
+    }  # fmt: skip
 
 
 def test_grouped_by_parent() -> None:
@@ -165,3 +170,73 @@ def test_parent_tree_keeps_dates_out() -> None:
     item = (datetime(2026, 1, 1, tzinfo=UTC), "x")
     tree = parent_tree([item], lambda i: i[1], lambda i: None)
     assert tree[0].items == (item,)
+
+
+# --- which feeds the list offers --------------------------------------------------------
+
+
+def with_ids(item: OpmlFeed, *ids: str | None) -> OpmlFeed:
+    known = None if ids == (None,) else frozenset(str(i) for i in ids)
+    return OpmlFeed(
+        item.title, item.text, item.xml_url, item.html_url,
+        parent=item.parent, topic=item.topic, ids=known,
+    )  # fmt: skip
+
+
+def topics_of(feeds: list[OpmlFeed]) -> list[str | None]:
+    return [f.topic for f in feeds]
+
+
+@pytest.mark.parametrize(
+    ("mode", "expected"),
+    [
+        ("topics", ["AI", "Climate", "Technology", "Robots", "Soccer"]),
+        ("site", [None]),
+        ("both", [None, "AI", "Climate", "Technology", "Robots", "Soccer"]),
+    ],
+)
+def test_site_or_topics_never_both_unless_asked(mode: str, expected: list[str | None]) -> None:
+    chosen = choose_feeds([with_ids(f, f.xml_url) for f in FEEDS], mode)
+    assert topics_of(chosen) == expected
+
+
+def test_without_topics_the_site_feed_is_listed_and_the_reverse() -> None:
+    assert topics_of(choose_feeds([feed(None)], "topics")) == [None]
+    assert topics_of(choose_feeds([feed("AI")], "site")) == ["AI"]
+
+
+def test_feeds_with_the_same_entries_are_listed_once_as_the_most_specific() -> None:
+    # The site-wide feed, Technology and AI hold the same stories; Robots (below AI) too.
+    same = ("a", "b")
+    feeds = [
+        with_ids(feed(None), *same),
+        with_ids(feed("Technology"), *same),
+        with_ids(feed("AI", parent="Technology"), *same),
+        with_ids(feed("Robots", parent="AI"), "a"),
+        with_ids(feed("Climate"), "c"),
+    ]
+    assert topics_of(choose_feeds(feeds, "both")) == ["AI", "Robots", "Climate"]
+    assert topics_of(choose_feeds(feeds, "topics")) == ["AI", "Robots", "Climate"]
+    # The folders stay: AI still sits in Technology, though Technology's feed is not listed.
+    body = parse(render_opml(SITE, choose_feeds(feeds, "topics"))).find("body")
+    assert shape(body) == [
+        ("Technology", [("AI", ["Example: AI", "Example: Robots"])]),
+        "Example: Climate",
+    ]
+
+
+def test_equal_siblings_keep_the_first_and_unknown_or_empty_feeds_are_never_merged() -> None:
+    feeds = [
+        with_ids(feed("AI"), "a"),
+        with_ids(feed("ML"), "a"),
+        with_ids(feed("Held"), None),
+        with_ids(feed("Kept"), None),
+        with_ids(feed("Empty")),
+        with_ids(feed("Void")),
+    ]
+    assert topics_of(choose_feeds(feeds, "topics")) == ["AI", "Held", "Kept", "Empty", "Void"]
+
+
+def test_choose_feeds_refuses_an_unknown_mode() -> None:
+    with pytest.raises(ValueError, match="opml"):
+        choose_feeds(FEEDS, "all")
