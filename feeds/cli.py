@@ -399,12 +399,13 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def run_serve_config(args: argparse.Namespace) -> int:
     """``feeds serve-config SERVER``: a configuration snippet on stdout."""
-    from .serveconfig import serve_config, topic_redirects
+    from .serveconfig import serve_config, site_path, topic_redirects
 
     config, root = _output(args)
     minutes = config.refresh_minutes or DEFAULT_REFRESH_MINUTES
     max_age = args.max_age if args.max_age is not None else minutes * 60
-    text = serve_config(args.server, root=root, max_age=max_age, redirects=topic_redirects(config))
+    redirects, base = topic_redirects(config), site_path(config.site.url)
+    text = serve_config(args.server, root=root, max_age=max_age, redirects=redirects, base=base)
     sys.stdout.write(text)
     return EXIT_OK
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from .errors import ConfigError, UsageError, closest
 from .model import Config
@@ -74,18 +75,18 @@ def content_type(name: str) -> str:
     return f"{mime}; charset=utf-8" if is_text else mime
 
 
-def _url_path(path: str, what: str) -> str:
+def _url_path(path: str, what: str, field: str = "redirects") -> str:
     if not _SAFE_PATH.fullmatch(path) or any(part == ".." for part in path.split("/")):
         raise ConfigError(
             f"{what} {path!r} is not a plain URL path; use letters, digits, '-', '_', '.' and '/'",
-            field="redirects",
+            field=field,
         )
     return path if path.startswith("/") else "/" + path
 
 
 def _checked(
-    kind: str, root: Path, max_age: int, redirects: Sequence[tuple[str, str] | Moved]
-) -> tuple[str, list[Moved]]:
+    kind: str, root: Path, max_age: int, redirects: Sequence[tuple[str, str] | Moved], base: str
+) -> tuple[str, str, list[Moved]]:
     if kind not in KINDS:
         close = closest(kind, KINDS)
         hint = f"; did you mean {close!r}?" if close else f"; use one of {', '.join(KINDS)}"
@@ -98,20 +99,25 @@ def _checked(
             f"the output folder {text!r} must be an absolute path without quotes, "
             "backslashes, '$', braces or control characters; move or rename it"
         )
+    if base != "/":
+        base = _url_path(base, "the path of site.url", "site.url").rstrip("/") + "/"
+    under = base.rstrip("/")  # old and new paths are relative to the site's own path
     moves = [
-        Moved(_url_path(m.old, "old path"), _url_path(m.new, "new path"), m.prefix)
+        Moved(under + _url_path(m.old, "old path"), under + _url_path(m.new, "new path"), m.prefix)
         for m in (Moved(*r) for r in redirects)
     ]
-    return text, moves
+    return text, base, moves
 
 
-def _nginx(root: str, max_age: int, redirects: list[Moved]) -> list[str]:
+def _block(opening: str, body: list[str]) -> list[str]:
+    """``body`` indented inside ``opening … }`` (nginx and Caddy blocks)."""
+    return [opening, *(f"    {line}" if line else "" for line in body), "}"]
+
+
+def _nginx(root: str, base: str, max_age: int, redirects: list[Moved]) -> list[str]:
     compressed = " ".join(t for t in TEXT_TYPES if t != "text/html")
-    lines = [
-        "# feeds: serve the output folder with nginx. Include inside a server { } block.",
-        "# ETag and Last-Modified are on by default for static files (etag on;), and",
-        "# conditional requests (If-None-Match, If-Modified-Since) get 304 Not Modified.",
-        f'root "{root}";',
+    body = [
+        f'root "{root}";' if base == "/" else f'alias "{root}/";',
         "index index.html;",
         "autoindex off;",
         "etag on;",
@@ -129,32 +135,42 @@ def _nginx(root: str, max_age: int, redirects: list[Moved]) -> list[str]:
         f"gzip_types {compressed};",
         "",
         "# Never serve the lock file or a running build's temporary files.",
-        r"location ~ /\. {",
-        "    return 404;",
-        "}",
+        *_block(r"location ~ /\. {", ["return 404;"]),
         "",
         "# Feed files by name; nginx's mime.types has no entry for these endings.",
     ]
     for _, pattern, mime in FEED_TYPES:
-        lines += [f"location ~ {pattern} {{", "    types { }", f"    default_type {mime};", "}"]
+        body += _block(f"location ~ {pattern} {{", ["types { }", f"default_type {mime};"])
+    lines = [
+        "# feeds: serve the output folder with nginx. Include inside a server { } block.",
+        "# ETag and Last-Modified are on by default for static files (etag on;), and",
+        "# conditional requests (If-None-Match, If-Modified-Since) get 304 Not Modified.",
+    ]
+    if base == "/":
+        lines += _block("location / {", body)
+    else:  # alias maps the site's path onto the folder; ^~: no other regex location wins
+        lines += _block(f"location ^~ {base} {{", body)
+        lines += _block(f"location = {base.rstrip('/')} {{", [f"return 301 {base};"])
     if redirects:
         lines += ["", "# Renamed topics: the old feed URLs move permanently."]
         for old, new, prefix in redirects:
             if prefix:  # everything below: the rest of the path kept
                 pattern = f"^{re.escape(old)}(.*)$"
-                lines += [f"location ^~ {old} {{", f"    rewrite {pattern} {new}$1 permanent;", "}"]
+                lines += _block(f"location ^~ {old} {{", [f"rewrite {pattern} {new}$1 permanent;"])
             else:
-                lines += [f"location = {old} {{", f"    return 301 {new};", "}"]
+                lines += _block(f"location = {old} {{", [f"return 301 {new};"])
     return lines
 
 
-def _apache(root: str, max_age: int, redirects: list[Moved]) -> list[str]:
+def _apache(root: str, base: str, max_age: int, redirects: list[Moved]) -> list[str]:
     lines = [
         "# feeds: serve the output folder with Apache httpd 2.4. Put inside a <VirtualHost>;",
-        "# needs mod_mime, mod_headers, mod_deflate with mod_filter, and mod_alias.",
+        "# needs mod_mime, mod_headers, mod_deflate with mod_filter, mod_dir and mod_alias.",
         "# ETag (FileETag MTime Size) and Last-Modified are sent by default for static files,",
         "# and conditional requests (If-None-Match, If-Modified-Since) get 304 Not Modified.",
-        f'DocumentRoot "{root}"',
+        f'DocumentRoot "{root}"'
+        if base == "/"  # mod_dir redirects the path without its "/" to the folder
+        else f'Alias "{base.rstrip("/")}" "{root}"',
         f'<Directory "{root}">',
         "    Require all granted",
         "    Options -Indexes",
@@ -191,33 +207,40 @@ def _apache(root: str, max_age: int, redirects: list[Moved]) -> list[str]:
     return lines
 
 
-def _caddy(root: str, max_age: int, redirects: list[Moved]) -> list[str]:
+def _caddy(root: str, base: str, max_age: int, redirects: list[Moved]) -> list[str]:
+    body = [
+        f'root * "{root}"',
+        *_block(
+            "file_server {",
+            ["# Never serve the lock file or a running build's temporary files.", "hide .*"],
+        ),
+        *_block(
+            "encode gzip {",
+            _block("match {", [f"header Content-Type {mime}*" for mime in TEXT_TYPES]),
+        ),
+        "",
+    ]
+    for n, (_, pattern, mime) in enumerate(FEED_TYPES):
+        body += [
+            f"@feedtype{n} path_regexp {pattern}",
+            f'header @feedtype{n} Content-Type "{mime}; charset=utf-8"',
+        ]
+    body += [
+        "",
+        "# Readers poll: caches may keep a file for the refresh interval.",
+        f'header Cache-Control "max-age={max_age}"',
+    ]
     lines = [
         "# feeds: serve the output folder with Caddy 2. Put inside your site block.",
         "# file_server sends ETag and Last-Modified by default and answers conditional",
         "# requests (If-None-Match, If-Modified-Since) with 304 Not Modified; it sets",
         "# Content-Type only when none is set, so the lines below win. .html is already",
         "# text/html; charset=utf-8.",
-        f'root * "{root}"',
-        "file_server {",
-        "    # Never serve the lock file or a running build's temporary files.",
-        "    hide .*",
-        "}",
-        "encode gzip {",
-        "    match {",
     ]
-    lines += [f"        header Content-Type {mime}*" for mime in TEXT_TYPES]
-    lines += ["    }", "}", ""]
-    for n, (_, pattern, mime) in enumerate(FEED_TYPES):
-        lines += [
-            f"@feedtype{n} path_regexp {pattern}",
-            f'header @feedtype{n} Content-Type "{mime}; charset=utf-8"',
-        ]
-    lines += [
-        "",
-        "# Readers poll: caches may keep a file for the refresh interval.",
-        f'header Cache-Control "max-age={max_age}"',
-    ]
+    if base == "/":
+        lines += body
+    else:  # handle_path strips the site's path before the folder is read
+        lines += [f"redir {base.rstrip('/')} {base} 301", *_block(f"handle_path {base}* {{", body)]
     if redirects:
         lines += ["", "# Renamed topics: the old feed URLs move permanently."]
         for n, (old, new, prefix) in enumerate(redirects):
@@ -237,15 +260,23 @@ def serve_config(
     root: Path,
     max_age: int,
     redirects: Sequence[tuple[str, str] | Moved] = (),
+    base: str = "/",
 ) -> str:
-    """A ready configuration snippet for ``kind`` (nginx, apache or caddy) serving ``root``.
+    """A ready configuration snippet for ``kind`` (nginx, apache or caddy) serving ``root``
+    at the URL path ``base`` (the path of ``site.url``, e.g. ``/powerapps/feeds/``).
 
-    ``redirects`` are (old, new) URL paths relative to the site root, e.g. renamed topics,
+    ``redirects`` are (old, new) URL paths relative to ``base``, e.g. renamed topics,
     or ``Moved`` paths, whose ``prefix`` moves everything below them too.
     """
-    text, moves = _checked(kind, root, max_age, redirects)
+    text, base, moves = _checked(kind, root, max_age, redirects, base)
     render = {"nginx": _nginx, "apache": _apache, "caddy": _caddy}[kind]
-    return "\n".join(render(text, max_age, moves)) + "\n"
+    return "\n".join(render(text, base, max_age, moves)) + "\n"
+
+
+def site_path(site_url: str) -> str:
+    """The URL path the output folder is served at: ``/powerapps/feeds/`` for
+    ``https://example.org/powerapps/feeds/``, ``/`` for a host's root."""
+    return urlsplit(site_url).path or "/"
 
 
 def topic_redirects(config: Config) -> list[Moved]:

@@ -11,7 +11,14 @@ from feeds.config import read_config
 from feeds.errors import ConfigError, UsageError
 from feeds.model import FeedSpec
 from feeds.redirects import Moved, plan_redirects
-from feeds.serveconfig import KINDS, content_type, media_type, serve_config, topic_redirects
+from feeds.serveconfig import (
+    KINDS,
+    content_type,
+    media_type,
+    serve_config,
+    site_path,
+    topic_redirects,
+)
 from tests.helpers import write_config
 
 ROOT = Path("/srv/feeds/public")
@@ -58,11 +65,13 @@ def test_braces_balance(kind: str) -> None:
 
 def test_nginx() -> None:
     text = snippet("nginx")
-    assert 'root "/srv/feeds/public";' in text
+    assert '    root "/srv/feeds/public";' in text
     assert "location = /old-ai/rss.xml {\n    return 301 /ai/rss.xml;\n}" in text
     assert "location = /old-ai/atom.xml {\n    return 301 /ai/atom.xml;\n}" in text
-    assert "location ~ atom\\.xml$ {\n    types { }\n    default_type application/atom+xml;" in text
-    assert re.search(r"^charset_types .*application/feed\+json.*;$", text, re.MULTILINE)
+    assert "location / {\n    root" in text  # scoped: the server's other paths untouched
+    atom = "location ~ atom\\.xml$ {\n        types { }\n        default_type application/atom+xml;"
+    assert f"    {atom}" in text
+    assert re.search(r"^    charset_types .*application/feed\+json.*;$", text, re.MULTILINE)
     assert "autoindex off;" in text
     # Every directive line ends with ; or opens/closes a block (nginx -t's first complaint).
     for line in text.splitlines():
@@ -210,3 +219,43 @@ def test_renamed_topics_move_feeds_page_and_archive_alike_in_build_maps_and_serv
     assert [(r.old_path, r.new_url, r.prefix) for r in maps] == [
         ("/" + m.old, "https://x.org/" + m.new, m.prefix) for m in moved
     ]
+
+
+SUB = "/powerapps/feeds/"
+
+
+def test_nginx_under_a_sub_path() -> None:
+    text = serve_config("nginx", root=ROOT, max_age=60, redirects=REDIRECTS, base=SUB)
+    assert 'location ^~ /powerapps/feeds/ {\n    alias "/srv/feeds/public/";' in text
+    assert "location = /powerapps/feeds {\n    return 301 /powerapps/feeds/;\n}" in text
+    assert "location = /powerapps/feeds/old-ai/rss.xml {" in text
+    assert "return 301 /powerapps/feeds/ai/rss.xml;" in text
+    assert "root " not in text and balanced(text, "{", "}")
+
+
+def test_apache_under_a_sub_path() -> None:
+    text = serve_config("apache", root=ROOT, max_age=60, redirects=REDIRECTS, base=SUB)
+    assert 'Alias "/powerapps/feeds" "/srv/feeds/public"' in text
+    assert "DocumentRoot" not in text
+    assert 'RedirectMatch 301 "^/powerapps/feeds/old\\-ai/rss\\.xml$"' in text
+    assert '"/powerapps/feeds/ai/rss.xml"' in text
+
+
+def test_caddy_under_a_sub_path() -> None:
+    text = serve_config("caddy", root=ROOT, max_age=60, redirects=REDIRECTS, base=SUB)
+    assert "redir /powerapps/feeds /powerapps/feeds/ 301" in text
+    assert 'handle_path /powerapps/feeds/* {\n    root * "/srv/feeds/public"' in text
+    assert "redir /powerapps/feeds/old-ai/rss.xml /powerapps/feeds/ai/rss.xml 301" in text
+    assert balanced(text, "{", "}")
+
+
+@pytest.mark.parametrize("kind", KINDS)
+@pytest.mark.parametrize("base", ["/a b/", "/a;b/", "/a/{x}/", "/$uri/", "/../"])
+def test_hostile_site_paths_are_refused(kind: str, base: str) -> None:
+    with pytest.raises(ConfigError, match="site.url"):
+        serve_config(kind, root=ROOT, max_age=1, base=base)
+
+
+def test_site_path() -> None:
+    assert site_path("https://example.org/powerapps/feeds/") == SUB
+    assert site_path("https://example.org/") == site_path("https://example.org") == "/"
