@@ -3,6 +3,12 @@
 Static HTML5 with inline CSS and feed autodiscovery links; no JavaScript, no XSLT.
 Record text is plain (escaped here); excerpts are HTML sanitized by ``validate`` and,
 untrusted wherever they come from, again here.
+
+These pages are the human entry point: a feed file opened in a browser shows its code,
+and no stylesheet is attached to the feeds (browsers are removing XSLT: Chrome disables
+it by default from 2026). So the pages offer feed addresses as fields to copy, a
+``feed:`` link for an installed reader app and the OPML list, never a link that opens
+a feed file in the browser.
 """
 
 from __future__ import annotations
@@ -40,7 +46,10 @@ body{margin:0 auto;max-width:44rem;padding:1rem;line-height:1.5;color:#1b1b1b;ba
 font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif}
 a{color:#0b57d0}a:visited{color:#6b2fa0}
 .meta,.count{color:#4a4a4a}
-ul.formats{padding:0;list-style:none;display:flex;flex-wrap:wrap;gap:.5rem 1rem}
+ol.steps{padding-left:1.25rem}
+.feeds label{display:block;font-weight:600;margin-top:.5rem}
+.feeds input{box-sizing:border-box;width:100%;padding:.35rem .5rem;font:inherit;
+font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.9rem}
 article{border-top:1px solid #ccc;padding:1rem 0;overflow:hidden}
 article h3{margin:0 0 .25rem;font-size:1.15rem}
 .thumb{float:right;margin:0 0 .5rem 1rem;max-width:40%;height:auto;object-fit:cover}
@@ -124,15 +133,57 @@ def _document(site: Site, title: str, description: str, head: list[str], body: l
     return ("\n".join(lines) + "\n").encode("utf-8")
 
 
-def _subscribe_list(feeds: Sequence[FeedLink], archive_url: str | None = None) -> str:
-    items = [
-        f'<li><a href="{_href(link.url)}" type="{FORMATS[link.format][1]}">'
-        f"{FORMATS[link.format][0]}</a></li>"
-        for link in feeds
+def _reader_link(url: str) -> str | None:
+    """``feed:https://…``: opens an installed reader app (NetNewsWire, Reeder, Akregator…)."""
+    url = clean_text(url).strip()
+    if not url.lower().startswith(("http://", "https://")):
+        return None
+    return escape("feed:" + url, quote=True)
+
+
+def _how_to_subscribe(
+    feeds: Sequence[FeedLink], archive_url: str | None, opml_url: str | None, what: str
+) -> list[str]:
+    """Steps a person can follow: copy an address, open it in a reader app, import the OPML."""
+    lines = [
+        '<section aria-labelledby="subscribe">',
+        '<h2 id="subscribe">How to subscribe</h2>',
+        "<p>A feed reader (an app, or a site such as Feedly or Inoreader) shows each new"
+        " story as it is published, without email or an account here. The addresses"
+        f" below follow {_e(what)}.</p>",
+        '<ol class="steps">',
+        "<li>Copy an address below (select it, then copy) and paste it where your reader"
+        " says &#8220;Add feed&#8221; or &#8220;Subscribe&#8221;. RSS suits most readers.</li>",
     ]
+    opener = _reader_link(feeds[0].url) if feeds else None
+    if opener:
+        lines.append(
+            f'<li>Or <a href="{opener}">open it in your feed reader app</a>'
+            " (works where an installed reader handles feed links).</li>"
+        )
+    if opml_url:
+        lines.append(
+            f'<li>Or import the <a href="{_href(opml_url)}" type="text/x-opml">OPML'
+            " subscription list</a> (your reader&#8217;s &#8220;Import&#8221; or"
+            " &#8220;OPML&#8221; menu) to add this site&#8217;s feeds in one step.</li>"
+        )
+    lines += ["</ol>", '<div class="feeds">']
+    fields = [(FORMATS[link.format][0], link.url, link.format) for link in feeds]
     if archive_url:
-        items.append(f'<li><a href="{_href(archive_url)}">Archive</a></li>')
-    return f'<ul class="formats">{"".join(items)}</ul>'
+        fields.append(("Archive of older stories", archive_url, "archive"))
+    for label, url, key in fields:
+        lines += [
+            f'<label for="feed-{key}">{_e(label)}</label>',
+            f'<input id="feed-{key}" type="text" readonly value="{_e(url)}"'
+            ' spellcheck="false" autocomplete="off">',
+        ]
+    lines += [
+        "</div>",
+        '<p class="meta">Opened in a browser, a feed address shows code rather than a'
+        " page: that code is what your reader reads.</p>",
+        "</section>",
+    ]
+    return lines
 
 
 def _summary(page: TopicPage) -> str:
@@ -172,9 +223,9 @@ def render_index_page(
         body += [
             '<section aria-labelledby="all">',
             '<h2 id="all">All stories</h2>',
-            f"<p>{_summary(whole)}</p>",
-            _subscribe_list(whole.feeds, whole.archive_url),
+            f"<p>Every topic&#8217;s stories in one feed: {_summary(whole)}.</p>",
             "</section>",
+            *_how_to_subscribe(whole.feeds, whole.archive_url, opml_url, "all stories"),
         ]
     rest = [t for t in topics if t.topic is not None]
     body += ['<section aria-labelledby="topics">', '<h2 id="topics">Topics</h2>']
@@ -182,27 +233,20 @@ def render_index_page(
         body += _tree(parent_tree(rest, lambda t: t.topic, lambda t: t.parent))
     else:
         body.append("<p>No topics yet.</p>")
-    body.append("</section>")
-    if opml_url:
-        body += [
-            '<section aria-labelledby="everything">',
-            '<h2 id="everything">Everything at once</h2>',
-            f'<p><a href="{_href(opml_url)}" type="text/x-opml">OPML subscription list</a>:'
-            " import it into your feed reader to follow every topic.</p>",
-            "</section>",
-        ]
-    body.append("</main>")
+    body += ["</section>", "</main>"]
     return _document(site, site.title, site.description, head, body)
 
 
-def _thumbnail(image: Image, alt: str) -> str:
+def _thumbnail(image: Image) -> str:
+    # alt="": the picture illustrates the linked title beside it (decorative, WAI images
+    # tutorial); repeating the title made screen readers say it twice.
     width = THUMB_WIDTH
     if image.width and image.height:
         height = max(1, round(width * image.height / image.width))
     else:
         height = width * 9 // 16  # unknown size: CSS object-fit keeps the picture undistorted
     return (
-        f'<img class="thumb" src="{_href(image.url)}" alt="{_e(alt)}"'
+        f'<img class="thumb" src="{_href(image.url)}" alt=""'
         f' width="{width}" height="{height}" loading="lazy">'
     )
 
@@ -213,7 +257,7 @@ def _entry(record: Record) -> list[str]:
     meta.append(_time(record.published_at))
     lines.append(f'<p class="meta">{" · ".join(meta)}</p>')
     if record.images:
-        lines.append(_thumbnail(record.images[0], record.title))
+        lines.append(_thumbnail(record.images[0]))
     # Sanitized again, not trusted: records from the parse cache are untrusted input too.
     excerpt = safe_html(record.excerpt) if record.excerpt else None
     if excerpt:
@@ -222,8 +266,11 @@ def _entry(record: Record) -> list[str]:
     return lines
 
 
-def render_topic_page(site: Site, topic: TopicPage, records: Sequence[Record]) -> bytes:
-    """A topic's ``index.html``: subscribe links per format and its latest entries."""
+def render_topic_page(
+    site: Site, topic: TopicPage, records: Sequence[Record], *, opml_url: str | None = None
+) -> bytes:
+    """A topic's ``index.html``: how to subscribe (each format's address) and its latest
+    entries."""
     head = _alternates(topic.feeds, topic.title)
     body = [
         f'<nav><a href="{_href(site.url)}">{_e(site.title)}</a></nav>',
@@ -235,11 +282,7 @@ def render_topic_page(site: Site, topic: TopicPage, records: Sequence[Record]) -
     body += [
         "</header>",
         "<main>",
-        '<section aria-labelledby="subscribe">',
-        '<h2 id="subscribe">Subscribe</h2>',
-        "<p>Copy a link into your feed reader:</p>",
-        _subscribe_list(topic.feeds, topic.archive_url),
-        "</section>",
+        *_how_to_subscribe(topic.feeds, topic.archive_url, opml_url, topic.title),
         '<section aria-labelledby="latest">',
         '<h2 id="latest">Latest stories</h2>',
     ]

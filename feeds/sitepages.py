@@ -39,6 +39,7 @@ def site_files(
     site = config.site
     above = parents(config.topics)
     held = kept or {}
+    opml_url = site.url + OPML_FILE
     pages: list[TopicPage] = []
     topic_pages: list[SideFile] = []
     outlines: list[OpmlFeed] = []
@@ -66,7 +67,9 @@ def site_files(
             dates.extend([feed.updated] if entries else [])
             if spec.slug is not None:
                 path = f"{spec.slug}/{INDEX_FILE}"
-                topic_pages.append(SideFile(path, render_topic_page(site, page, entries)))
+                topic_pages.append(
+                    SideFile(path, render_topic_page(site, page, entries, opml_url=opml_url))
+                )
         else:
             site_held = site_held or spec.topic is None
             dates.extend([previous.updated] if previous.updated else [])
@@ -83,5 +86,5 @@ def site_files(
         return topic_pages
     listed = choose_feeds(outlines, config.opml)
     opml = render_opml(site, listed, updated=max(dates, default=None))
-    index = render_index_page(site, pages, opml_url=site.url + OPML_FILE)
+    index = render_index_page(site, pages, opml_url=opml_url)
     return [SideFile(OPML_FILE, opml), SideFile(INDEX_FILE, index), *topic_pages]

@@ -163,7 +163,22 @@ def test_topic_page_autodiscovery_and_entries(site: Path) -> None:
     for link in links:
         assert local(link.get("href"), site).is_file()
     assert [a.text_content() for a in doc.xpath("//article/h3/a")] == ["Story 3", "Story 2"]
-    assert all(img.get("alt") for img in doc.xpath("//img"))
+    assert doc.xpath("//img") and all(img.get("alt") == "" for img in doc.xpath("//img"))
+    # The subscribe block: copyable addresses that resolve, the OPML list, no raw XML link.
+    fields = doc.xpath("//section[@aria-labelledby='subscribe']//input/@value")
+    assert fields == [f"{BASE}space/atom.xml", f"{BASE}space/feed.json"]
+    (opml,) = doc.xpath("//section[@aria-labelledby='subscribe']//a[@type='text/x-opml']/@href")
+    for url in [*fields, opml]:
+        assert local(url, site).is_file(), url
+    assert doc.xpath("//a[starts-with(@href, 'feed:')]/@href") == [f"feed:{BASE}space/atom.xml"]
+
+
+def test_feeds_carry_no_stylesheet_and_the_pages_say_why(site: Path) -> None:
+    # Browsers are removing XSLT, so no <?xml-stylesheet?>: the pages are the way in.
+    for name in ("rss.xml", "atom.xml", "space/atom.xml", "feeds.opml"):
+        assert b"<?xml-stylesheet" not in (site / name).read_bytes(), name
+    text = page(site / "index.html").text_content()
+    assert "How to subscribe" in text and "shows code rather than a page" in text
 
 
 def test_pages_are_written_even_when_a_feed_is_held_back(tmp_path: Path) -> None:

@@ -85,15 +85,17 @@ def check_common(doc: Any) -> None:
     assert not doc.xpath("//@*[starts-with(name(), 'on')]"), "no event handlers"
     assert len(doc.xpath("//h1")) == 1
     for img in doc.xpath("//img"):
-        assert img.get("alt"), "every image has alt text"
+        # Thumbnails illustrate the linked title beside them: decorative, so alt="" (a
+        # screen reader would otherwise read every title twice).
+        assert img.get("alt") == "", "a thumbnail's alt does not repeat the title"
         assert int(img.get("width")) > 0 and int(img.get("height")) > 0
 
 
 # --- the topic page --------------------------------------------------------------------
 
 
-def topic_doc(**kw: Any) -> Any:
-    return parse(render_topic_page(SITE, page("AI", "ai", **kw), RECORDS))
+def topic_doc(opml_url: str | None = None, **kw: Any) -> Any:
+    return parse(render_topic_page(SITE, page("AI", "ai", **kw), RECORDS, opml_url=opml_url))
 
 
 def test_topic_autodiscovery() -> None:
@@ -108,16 +110,52 @@ def test_topic_autodiscovery() -> None:
     assert titles == ["Example: AI (RSS)", "Example: AI (Atom)", "Example: AI (JSON Feed)"]
 
 
-def test_topic_subscribe_links_and_archive() -> None:
+def addresses(doc: Any) -> dict[str, str]:
+    """The subscribe block's copyable feed addresses, by their label."""
+    (block,) = doc.xpath("//section[@aria-labelledby='subscribe']")
+    found = {}
+    for field in block.xpath(".//input"):
+        assert field.get("readonly") is not None and field.get("type") == "text"
+        (label,) = block.xpath(f".//label[@for='{field.get('id')}']")
+        found[label.text_content()] = field.get("value")
+    return found
+
+
+def test_topic_subscribe_block_has_copyable_addresses_and_archive() -> None:
     doc = topic_doc(archive_url=BASE + "ai/archive/1.xml")
-    found = {a.text_content(): a.get("href") for a in doc.xpath("//ul[@class='formats']//a")}
-    assert found == {
+    assert doc.xpath("string(//h2[@id='subscribe'])") == "How to subscribe"
+    assert addresses(doc) == {
         "RSS": BASE + "ai/rss.xml",
         "Atom": BASE + "ai/atom.xml",
         "JSON Feed": BASE + "ai/feed.json",
-        "Archive": BASE + "ai/archive/1.xml",
+        "Archive of older stories": BASE + "ai/archive/1.xml",
     }
     assert "Archive" not in topic_doc().text_content()
+
+
+@pytest.mark.parametrize("which", ["topic", "index"])
+def test_no_link_opens_a_feed_file_in_the_browser(which: str) -> None:
+    # A click on "RSS" showed raw XML: addresses are fields to copy, and the one link to a
+    # feed uses the feed: scheme, which hands it to an installed reader app.
+    opml = BASE + "feeds.opml"
+    doc = topic_doc(opml_url=opml) if which == "topic" else index_doc(opml_url=opml)
+    hrefs = doc.xpath("//body//a/@href")
+    opened = [h for h in hrefs if h.endswith((".xml", ".json")) and not h.startswith("feed:")]
+    assert not opened, hrefs
+    feed_links = [h for h in hrefs if h.startswith("feed:")]
+    first = BASE + ("ai/" if which == "topic" else "") + "rss.xml"
+    assert feed_links == ["feed:" + first]
+    steps = doc.xpath("string(//section[@aria-labelledby='subscribe']//ol)")
+    assert "Copy" in steps and "feed reader" in steps and "OPML" in steps
+    assert doc.xpath("//section[@aria-labelledby='subscribe']//a[@type='text/x-opml']/@href") == [
+        opml
+    ]
+
+
+def test_open_in_reader_only_for_http_addresses() -> None:
+    odd = page("AI", "ai", feeds=(FeedLink("rss", "javascript:alert(1)"),))
+    doc = parse(render_topic_page(SITE, odd, RECORDS))
+    assert not [h for h in doc.xpath("//a/@href") if "javascript" in h.lower()]
 
 
 def test_topic_entries() -> None:
@@ -132,7 +170,7 @@ def test_topic_entries() -> None:
     assert time.get("datetime") == "2026-02-28T09:30:00Z"
     assert time.text == "28 February 2026"
     (img,) = first.xpath("img")
-    assert (img.get("src"), img.get("alt")) == ("https://img.example/1.jpg", "Story 1")
+    assert (img.get("src"), img.get("alt")) == ("https://img.example/1.jpg", "")
     assert (img.get("width"), img.get("height")) == ("160", "120")
     assert first.xpath("string(div[@class='excerpt'])") == "Excerpt 1"
     assert first.xpath("div[@class='excerpt']/p/b")  # sanitized HTML kept as markup
@@ -150,7 +188,7 @@ def test_hostile_text_is_escaped() -> None:
     assert doc.xpath("string(//h1)") == HOSTILE
     article = doc.xpath("//article")[1]
     assert article.xpath("string(h3/a)") == HOSTILE
-    assert article.xpath("img/@alt") == [HOSTILE]
+    assert article.xpath("img/@alt") == [""]
     assert HOSTILE in article.xpath("string(p[@class='meta'])")
 
 
@@ -192,6 +230,11 @@ def test_index_autodiscovery_is_the_site_feed() -> None:
     }
     assert doc.xpath('//head/link[@rel="outline"]/@href') == [BASE + "feeds.opml"]
     assert doc.xpath("//a[@type='text/x-opml']/@href") == [BASE + "feeds.opml"]
+    assert addresses(doc) == {
+        "RSS": BASE + "rss.xml",
+        "Atom": BASE + "atom.xml",
+        "JSON Feed": BASE + "feed.json",
+    }
 
 
 def test_index_tree() -> None:
