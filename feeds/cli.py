@@ -7,8 +7,10 @@ The only module that prints or exits; everything it calls returns values or rais
 from __future__ import annotations
 
 import argparse
+import contextlib
 import dataclasses
 import json
+import os
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -17,8 +19,16 @@ from typing import NoReturn, TextIO
 
 from . import __version__
 from .build import build
+from .children import catch_signals
 from .config import read_config
-from .errors import EXIT_HELD_BACK, EXIT_OK, EXIT_REJECTED, FeedsError, UsageError
+from .errors import (
+    EXIT_HELD_BACK,
+    EXIT_OK,
+    EXIT_REJECTED,
+    FeedsError,
+    Interrupted,
+    UsageError,
+)
 from .model import Config
 from .output import write_atomic
 from .remotesource import RemoteSource
@@ -421,14 +431,35 @@ _COMMANDS = {
 }
 
 
+def _exit_now(code: int) -> NoReturn:
+    """End the interrupted ``feeds`` process now, its cleanup done (temporary files
+    removed, lock released, workers killed). Python's own exit would wait for the worker
+    pool's thread, which a worker killed while sending a result leaves waiting for ever
+    (concurrent.futures), and would print its errors."""
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # closed, or its reader gone
+            stream.flush()
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``feeds`` command; returns the exit code."""
+    """Entry point of the ``feeds`` command; returns the exit code.
+
+    SIGINT, SIGTERM and SIGHUP end a command with one line and exit 128 + the signal's
+    number (``children.catch_signals``); the command itself (``argv`` None) keeps
+    ignoring them until its process exits."""
     args: argparse.Namespace | None = None
     try:
-        args = _parser().parse_args(argv)
-        return _COMMANDS[args.command](args)
+        with catch_signals(for_good=argv is None):
+            args = _parser().parse_args(argv)
+            return _COMMANDS[args.command](args)
     except FeedsError as error:
         print(error, file=sys.stderr)
+        return error.exit_code
+    except Interrupted as error:
+        print(error, file=sys.stderr)
+        if argv is None:
+            _exit_now(error.exit_code)
         return error.exit_code
     except KeyboardInterrupt:
         print("feeds: interrupted", file=sys.stderr)

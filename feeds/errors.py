@@ -8,11 +8,15 @@
      ├── OutputError           a feed could not be written            exit 3
      └── LockError             another run holds the output folder    exit 4
 
+    KeyboardInterrupt
+     └── Interrupted           SIGINT, SIGTERM or SIGHUP              exit 128 + the signal's number
+
 Only ``cli.main`` catches these and turns them into a line on stderr and an exit code.
 """
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Sequence
 from typing import ClassVar
 
@@ -93,6 +97,25 @@ class LockError(FeedsError):
     """Another run holds the output folder's lock and did not let go in time."""
 
     exit_code: ClassVar[int] = EXIT_LOCKED
+
+
+class Interrupted(KeyboardInterrupt):
+    """A signal ends the run (``children.catch_signals``): a KeyboardInterrupt, so that
+    no ``except Exception`` stops it on its way out."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+    @property
+    def exit_code(self) -> int:
+        """128 + the signal's number, as a shell reports a process the signal killed."""
+        return 128 + self.signum
+
+    def __str__(self) -> str:
+        if self.signum == signal.SIGINT:  # Ctrl-C, as the user knows it
+            return "feeds: interrupted"
+        return f"feeds: interrupted by {signal.Signals(self.signum).name}"
 
 
 def utf8_text(data: bytes, display: str, error: type[FeedsError]) -> str:

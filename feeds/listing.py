@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
+from .children import signals_held
 from .stathelper import CAN_FORK, MISSING, StatHelper, zeros
 
 RECORD_SUFFIXES = frozenset({".md", ".markdown", ".yaml", ".yml", ".json"})
@@ -91,7 +92,8 @@ class Listing:
             return
         self._handed = stop
         if self._helper is None and self._split_from is not None and stop >= self._split_from:
-            self._helper = StatHelper.start()
+            with signals_held():  # kept here before a signal can land: ``abandon`` stops it
+                self._helper = StatHelper.start()
             if self._helper is None:  # no process to be had: this one reads them all
                 self._split_from = None
         for first in range(start, stop, RUN):

@@ -10,6 +10,7 @@ import contextlib
 import os
 from pathlib import Path
 
+from .children import signals_held
 from .errors import OutputError
 
 TEMP_SUFFIX = ".feeds-tmp"
@@ -52,17 +53,18 @@ def write_atomic(target: Path, data: bytes) -> bool:
         mode = _new_file_mode()
     except OSError as exc:
         raise OutputError(f"cannot read {target}: {exc.strerror or exc}") from exc
-    try:
-        import tempfile  # not loaded by a cron run that writes nothing
+    import tempfile  # not loaded by a cron run that writes nothing
 
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, temp_name = tempfile.mkstemp(
-            prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent
-        )
-    except OSError as exc:
-        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
-    temp = Path(temp_name)
+    temp: Path | None = None
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        # Signals held until ``temp`` names the new file: one landing in between would
+        # leave it behind. Delivered (``Interrupted``) here, where it is then removed.
+        with signals_held():
+            fd, temp_name = tempfile.mkstemp(
+                prefix=f".{target.name}.", suffix=TEMP_SUFFIX, dir=target.parent
+            )
+            temp = Path(temp_name)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -70,8 +72,9 @@ def write_atomic(target: Path, data: bytes) -> bool:
             os.fsync(handle.fileno())
         temp.replace(target)
     except BaseException as exc:
-        with contextlib.suppress(OSError):
-            temp.unlink()
+        if temp is not None:
+            with contextlib.suppress(OSError):
+                temp.unlink()
         if isinstance(exc, OSError):
             raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
         raise

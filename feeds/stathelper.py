@@ -16,6 +16,8 @@ import sys
 import termios
 from typing import IO, NamedTuple
 
+from .children import as_child
+
 CAN_FORK = sys.platform == "linux" and (os.cpu_count() or 1) > 1
 """Sharing the stats needs a second core and a cheap fork that copies nothing."""
 
@@ -60,12 +62,15 @@ class StatHelper:
 
     @classmethod
     def start(cls) -> StatHelper | None:
-        """Fork the helper; None when there are no descriptors or processes for it."""
+        """Fork the helper; None when there are no descriptors or processes for it. Call
+        it inside ``children.signals_held`` and keep the helper before they are let go:
+        an interrupted listing stops it (``stop``)."""
         try:
             pipes = os.pipe() + os.pipe()
         except OSError:
             return None
         requests_in, requests_out, answers_in, answers_out = pipes
+        parent = os.getpid()
         try:
             pid = os.fork()
         except OSError:
@@ -75,6 +80,7 @@ class StatHelper:
         if pid == 0:  # pragma: no cover - the child; its answer is checked by the parent
             code = 1
             try:
+                as_child(parent)
                 os.close(requests_out)
                 os.close(answers_in)
                 with os.fdopen(requests_in, "rb") as requests:

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from .children import as_child, signals_held
 from .codec import Entry, encode_entry
 from .errors import RecordError
 from .model import Record
@@ -92,6 +93,7 @@ class Workers:
     def __init__(self) -> None:
         self.count = min(os.cpu_count() or 1, 8)
         self._pool: ProcessPoolExecutor | None = None
+        self._processes: list[multiprocessing.process.BaseProcess] = []
 
     def start(self) -> ProcessPoolExecutor:
         """Start the workers now (if not yet): before the parent holds much memory."""
@@ -99,8 +101,15 @@ class Workers:
             if self.count < 2:
                 raise ValueError("one core: files are read in this process")
             context = multiprocessing.get_context("fork" if sys.platform == "linux" else "spawn")
-            self._pool = ProcessPoolExecutor(self.count, mp_context=context)
-            self._pool.submit(os.getpid)  # a forking pool starts all its workers at once
+            before = set(multiprocessing.active_children())
+            # Signals held until the pool and its processes are known here, to be ended.
+            with signals_held():
+                pool = ProcessPoolExecutor(
+                    self.count, mp_context=context, initializer=as_child, initargs=(os.getpid(),)
+                )
+                pool.submit(os.getpid)  # a forking pool starts all its workers at once
+                self._pool = pool
+                self._processes = [p for p in multiprocessing.active_children() if p not in before]
         return self._pool
 
     @property
@@ -120,10 +129,31 @@ class Workers:
     def __enter__(self) -> Workers:
         return self
 
-    def __exit__(self, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(cancel_futures=True)
-            self._pool = None
+    def __exit__(self, failed: type[BaseException] | None, *exc: object) -> None:
+        pool, self._pool = self._pool, None
+        if pool is None:
+            return
+        if failed is not None and issubclass(failed, KeyboardInterrupt):
+            self._end(pool)
+            return
+        try:
+            # Idle, or busy with work an error made useless: finished, the rest dropped.
+            pool.shutdown(cancel_futures=True)
+        except KeyboardInterrupt:  # a signal while they finish
+            self._end(pool)
+            raise
+
+    def _end(self, pool: ProcessPoolExecutor) -> None:
+        """End the workers now, whatever they are doing (a signal): killed, not waited
+        for. The pool is told to shut down first, so that its thread drops the queued
+        work before it sees the workers gone. That thread is not waited for: a worker
+        killed while sending a result leaves it waiting for the rest for ever (the
+        ``feeds`` process then leaves by ``os._exit``, see ``cli.main``)."""
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in self._processes:
+            process.kill()
+        for process in self._processes:
+            process.join()  # reaped: no process left behind, not even a zombie
 
 
 class Prefetch:

@@ -1,0 +1,100 @@
+"""Signals and the processes a build forks (the parser workers, the listing's stat
+helper); no I/O.
+
+The ``feeds`` process turns SIGINT, SIGTERM and SIGHUP into ``Interrupted`` once
+(``catch_signals``), unwinds (temporary files removed, lock released) and ends its
+children itself. A child ignores SIGINT, which a terminal's Ctrl-C sends to the whole
+process group, dies at once on SIGTERM and SIGHUP, and is killed by the kernel when its
+parent dies (Linux), however the parent dies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from types import FrameType
+
+from .errors import Interrupted
+
+SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+_PR_SET_PDEATHSIG = 1
+"""prctl(2)'s option: the signal this process gets when its parent dies."""
+
+
+@contextlib.contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold ``SIGNALS`` back in this thread for the block; one that arrives meanwhile is
+    delivered as the block ends. Around a fork (the child starts with them held, until
+    ``as_child`` has set its own handling) and around creating a temporary file (a
+    signal cannot land before the caller knows the file's name to remove it)."""
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+def as_child(parent: int) -> None:
+    """In a child forked inside ``signals_held``: ignore SIGINT, die on SIGTERM and SIGHUP,
+    and die with ``parent`` (the kernel sends SIGKILL; a parent gone already ends it
+    now). The parent ends its children; a child never prints a traceback for a signal."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError, AttributeError):
+            import ctypes
+
+            ctypes.CDLL(None).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, SIGNALS)
+
+
+class _Catcher:
+    """The handler of ``SIGNALS`` in the ``feeds`` process."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.raising = True
+
+    def __call__(self, signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != self.pid:  # a child forked before ``as_child``: end quietly
+            os._exit(128 + signum)
+        if self.raising:
+            # Once: a second Ctrl-C while the first unwinds must not cut the cleanup
+            # short (a temporary file left, a traceback printed).
+            self.raising = False
+            raise Interrupted(signum)
+
+
+@contextlib.contextmanager
+def catch_signals(for_good: bool = False) -> Iterator[None]:
+    """For the block, the first of ``SIGNALS`` raises ``Interrupted`` in this thread (the
+    main one) and later ones are ignored. Afterwards the previous handlers are back,
+    unless ``for_good``: the process is about to exit, its work done, and a signal
+    while it does is held back (Python's exit restores the default handlers, which
+    would kill it silently)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals are handled in the main thread only
+        return
+    catcher = _Catcher()
+    previous = {
+        signum: signal.signal(signum, catcher)
+        for signum in SIGNALS
+        # One ignored from the start stays ignored (nohup, a job started with &).
+        if signal.getsignal(signum) != signal.SIG_IGN
+    }
+    try:
+        yield
+    finally:
+        catcher.raising = False
+        if for_good:
+            signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
+        else:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
