@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from .configcheck import Mark, TopicFile, validate_config
-from .errors import ConfigError, utf8_text
+from .errors import ConfigError, tab_problem, utf8_text
 from .keys import KEYS, Key
 from .model import (
     Config,
@@ -24,6 +24,9 @@ from .sources import display_path
 from .yamllimits import check_events, read_limited
 
 __all__ = ["KEYS", "Key", "read_config", "validate_config"]
+
+_DEFAULT = "config/feeds.yaml"
+"""Where the commands look without --config (``cli.DEFAULT_CONFIG``)."""
 
 # The C loader is several times faster; PyYAML built without libyaml lacks it.
 _Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -76,8 +79,9 @@ def read_config(path: Path) -> Config:
     try:
         raw = read_limited(path, "check that --config names the right file")
     except FileNotFoundError:
+        init = "feeds init RECORDS_FOLDER" + ("" if display == _DEFAULT else f" --config {display}")
         raise ConfigError(
-            f"config file {display} not found; pass --config FILE or create config/feeds.yaml"
+            f"config file {display} not found; run '{init}' to write one, or pass --config FILE"
         ) from None
     except OSError as exc:
         raise ConfigError(
@@ -143,8 +147,11 @@ def _parse_yaml(raw: bytes, display: str) -> tuple[Any, dict[str, Mark]]:
             # An unclosed quote or bracket is reported at the end of the file: point at its start.
             mark = exc.context_mark
         context = f" ({exc.context})" if exc.context else ""
+        problem = f"not valid YAML: {exc.problem}{context}; check indentation, quotes and brackets"
+        if mark is not None:
+            problem = tab_problem(text, mark.line, mark.column, str(exc.problem)) or problem
         raise ConfigError(
-            f"not valid YAML: {exc.problem}{context}; check indentation, quotes and brackets",
+            problem,
             SourceLocation(display, mark.line + 1 if mark else None),
         ) from None
     except yaml.reader.ReaderError as exc:

@@ -131,6 +131,27 @@ def utf8_text(data: bytes, display: str, error: type[FeedsError]) -> str:
         ) from None
 
 
+def tab_problem(text: str, line: int, column: int, problem: str) -> str | None:
+    """What to say when a YAML error at ``line``, ``column`` (0-based, PyYAML's mark) is a
+    tab's doing: YAML forbids tabs in indentation, and PyYAML says so in its own words
+    ("found character that cannot start any token"). None for any other error."""
+    rows = text.split("\n")
+    row = rows[line] if 0 <= line < len(rows) else ""
+    indent = row[: len(row) - len(row.lstrip(" \t"))]
+    if "\t" in indent:
+        where = f"in the indentation (column {indent.index(chr(9)) + 1})"
+    elif row[column : column + 1] == "\t" or "tab" in problem:
+        where = f"where YAML allows none (column {column + 1})"
+    else:
+        return None
+    return f"a tab character {where}; indent with spaces, not tabs"
+
+
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """``count`` and ``word``, in the plural unless it is 1: "1 entry", "2 entries"."""
+    return f"{count} {word if count == 1 else many or word + 's'}"
+
+
 def closest(word: str, choices: Sequence[str], cutoff: float = 0.6) -> str | None:
     """The choice a misspelt ``word`` most likely meant, if one is close enough ("did you
     mean"; ``cutoff`` is difflib's similarity ratio, from 0 to 1)."""

@@ -18,7 +18,7 @@ from typing import Any
 import yaml
 
 from . import fastyaml
-from .errors import RecordError, utf8_text
+from .errors import RecordError, tab_problem, utf8_text
 from .jsonpos import item_spans, lines_of
 from .model import SourceLocation
 
@@ -302,6 +302,8 @@ def _load_yaml(text: str, display: str, *, offset: int) -> tuple[Any, yaml.Node 
             if error.context and started is not None and started is not mark:
                 problem += f" ({error.context} started on line {started.line + 1 + offset})"
             message = f"YAML syntax error: {problem}; fix the YAML there"
+            if mark is not None:
+                message = tab_problem(text, mark.line, mark.column, problem) or message
         raise RecordError(message, SourceLocation(display, line)) from None
     except (yaml.YAMLError, RecursionError, ValueError, OverflowError) as error:
         # e.g. a timestamp like 2024-13-45 (ValueError) or nesting too deep to build.

@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
+from .errors import plural
+
 _ATOM = "{http://www.w3.org/2005/Atom}"
 _ENTRY_TAGS = frozenset({"item", f"{_ATOM}entry"})
 _PUBLISHED = {"item": "pubDate", f"{_ATOM}entry": f"{_ATOM}published"}
@@ -64,9 +66,9 @@ class HeldBack:
     def message(self) -> str:
         """The line shown on stderr and in the report's warnings."""
         return (
-            f"{self.path}: kept the previous feed ({self.previous} entries); this run would "
-            f"leave {self.entries} ({self.reason}); check the sources, or run with --force "
-            "to publish it"
+            f"{self.path}: kept the previous feed ({plural(self.previous, 'entry', 'entries')}); "
+            f"this run would leave {self.entries} ({self.reason}); check the sources, or run "
+            "with --force to publish it"
         )
 
 

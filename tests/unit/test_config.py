@@ -211,7 +211,8 @@ def test_missing_file(home: Path) -> None:
     with pytest.raises(ConfigError) as caught:
         read_config(Path("config/feeds.yaml"))
     assert str(caught.value) == (
-        "config file config/feeds.yaml not found; pass --config FILE or create config/feeds.yaml"
+        "config file config/feeds.yaml not found; run 'feeds init RECORDS_FOLDER' to write one, "
+        "or pass --config FILE"
     )
 
 
