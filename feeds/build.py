@@ -12,10 +12,10 @@ import contextlib
 import functools
 import gc
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import runstate
 from .model import Config
@@ -23,6 +23,7 @@ from .report import Duplicate, RecordCounts, Report
 from .sources import list_record_files
 
 if TYPE_CHECKING:
+    from .documents import Parallel
     from .reading import Loaded
     from .selection import Classified
     from .sources import SourceFile
@@ -32,7 +33,8 @@ SPLIT_LISTING_FROM = 20000
 """From this many files listed on, a helper process reads most of the other files' stats."""
 
 Progress = Callable[[int, int], None]
-"""Called with (files done, files in all) while reading; the CLI draws it on a terminal."""
+"""Called with (done, in all): files while reading, feeds while rendering; the CLI draws
+it on a terminal."""
 
 
 def count_records(loaded: Loaded, classified: Classified) -> RecordCounts:
@@ -86,14 +88,26 @@ def _keep_freed_memory() -> None:
 
 
 def build(
-    config: Config, *, now: datetime, progress: Progress | None = None, force: bool = False
+    config: Config,
+    *,
+    now: datetime,
+    progress: Progress | None = None,
+    force: bool = False,
+    rendering: Progress | None = None,
 ) -> Report:
-    """Run one build (see ``_build``) in batch mode (see ``_batch_mode``)."""
+    """Run one build (see ``_build``) in batch mode (see ``_batch_mode``); ``progress``
+    follows the reading, ``rendering`` the feeds drawn."""
     with _batch_mode():
-        return _build(config, now=now, progress=progress, force=force)
+        return _build(config, now=now, progress=(progress, rendering), force=force)
 
 
-def _build(config: Config, *, now: datetime, progress: Progress | None, force: bool) -> Report:
+def _build(
+    config: Config,
+    *,
+    now: datetime,
+    progress: tuple[Progress | None, Progress | None],
+    force: bool,
+) -> Report:
     """Run one build and write the feeds whose bytes changed, then tell the WebSub hubs.
 
     Rejected records are reported, not raised. Reading and rendering need no lock; only
@@ -130,10 +144,21 @@ def _build(config: Config, *, now: datetime, progress: Progress | None, force: b
         return _run(config, now, progress, force, listed, key, workers, prefetch)
 
 
+def _counted(parallel: Parallel | None, progress: Progress) -> Parallel:
+    """``parallel`` (or, without it, ``map`` here) telling ``progress`` of each task done."""
+
+    def run(function: Callable[[Any], Any], tasks: Sequence[Any]) -> Iterator[Any]:
+        for done, result in enumerate((parallel or map)(function, tasks), 1):
+            progress(done, len(tasks))
+            yield result
+
+    return run
+
+
 def _run(
     config: Config,
     now: datetime,
-    progress: Progress | None,
+    progress: tuple[Progress | None, Progress | None],
     force: bool,
     listed: tuple[list[SourceFile], list[str]],
     key: str,
@@ -152,7 +177,7 @@ def _run(
 
     _keep_freed_memory()
     with started or Workers() as workers:
-        loaded = load_records(config, progress, listed, workers, prefetch)
+        loaded = load_records(config, progress[0], listed, workers, prefetch)
         classified = classify(loaded.records, now)
         plan = plan_feeds(config, classified.published, now=now, archives=True)
         planned = complete(config, plan, listed[0], workers)
@@ -161,7 +186,9 @@ def _run(
         memo = RenderMemo.load(config.output, config.cache) if not force else None
         # Workers started while this process was small draw the feeds too; none are
         # started for it now (each would count this process's memory again).
-        parallel = workers.map if workers.started else None
+        parallel: Parallel | None = workers.map if workers.started else None
+        if progress[1] is not None:
+            parallel = _counted(parallel, progress[1])
         rendered = render_all(
             config, planned, sealed=sealed, extras=extras, memo=memo, parallel=parallel
         )

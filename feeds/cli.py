@@ -12,7 +12,7 @@ import dataclasses
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import NoReturn, TextIO
@@ -28,6 +28,8 @@ from .errors import (
     FeedsError,
     Interrupted,
     UsageError,
+    closest,
+    plural,
 )
 from .model import Config
 from .output import write_atomic
@@ -40,21 +42,62 @@ EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
 DEFAULT_CONFIG = "config/feeds.yaml"
+TABLE_WIDTH = 100
+"""Columns ``feeds topics`` fits its table into without ``--wide``."""
 DEFAULT_REFRESH_MINUTES = 60
 """serve-config's max-age without ``refresh_minutes``: readers poll about hourly."""
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse, but usage errors are one line and raise instead of exiting."""
+    """argparse, but usage errors are one line naming the command, and raise instead of
+    exiting (``main`` prints them after ``feeds:``)."""
+
+    commands: Mapping[str, argparse.ArgumentParser]
 
     def error(self, message: str) -> NoReturn:
-        raise UsageError(f"{message}; see '{self.prog} --help'")
+        command = self.prog.removeprefix("feeds").strip()
+        raise UsageError(f"{command + ': ' if command else ''}{message}; see '{self.prog} --help'")
+
+    def parse(self, argv: Sequence[str]) -> argparse.Namespace:
+        """``argv`` parsed; an unknown command or option gets a "did you mean"."""
+        first = next((word for word in argv if not word.startswith("-")), None)
+        if first is not None and first not in self.commands:
+            close = closest(first, list(self.commands))
+            advice = (
+                f"did you mean {close!r}?"
+                if close
+                else "the commands are " + ", ".join(self.commands)
+            )
+            raise UsageError(f"unknown command {first!r}; {advice}")
+        args, extra = self.parse_known_args(argv)
+        if extra:
+            raise _unknown_argument(self.commands[args.command], extra[0])
+        return args
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="feeds", description="Publish per-topic RSS and Atom feeds.")
+def _unknown_argument(command: argparse.ArgumentParser, word: str) -> UsageError:
+    """The error for the first argument ``command`` does not know."""
+    name = command.prog.removeprefix("feeds ")
+    see = f"see '{command.prog} --help'"
+    if not word.startswith("-"):
+        return UsageError(f"{name}: unexpected argument {word!r}; {see}")
+    options = [option for action in command._actions for option in action.option_strings]
+    close = closest(word.partition("=")[0], options)
+    if close is None:
+        return UsageError(f"{name}: unknown option {word!r}; {see}")
+    return UsageError(f"{name}: unknown option {word!r}; did you mean {close!r}? ({see})")
+
+
+def _parser() -> _Parser:
+    parser = _Parser(
+        prog="feeds",
+        description="Publish per-topic RSS, Atom and JSON feeds from a folder of article records.",
+    )
     parser.add_argument("--version", action="version", version=f"feeds {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    commands = parser.add_subparsers(
+        dest="command", required=True, parser_class=_Parser, metavar="COMMAND"
+    )
+    parser.commands = commands.choices
     b = commands.add_parser("build", help="build every feed into the output folder")
     _config(b)
     b.add_argument("--output", help="output folder (overrides 'output' in the config)")
@@ -119,8 +162,15 @@ def _add_publisher_commands(commands: argparse._SubParsersAction[_Parser]) -> No
     t = commands.add_parser("topics", help="list every topic with its counts and feeds")
     _common(t)
     t.add_argument("--format", choices=("table", "json"), default="table", help="[table]")
+    t.add_argument(
+        "--wide", action="store_true", help="the table uncut, with feed URLs (not in 100 columns)"
+    )
     p = commands.add_parser("preview", help="show what a topic's feed would hold now")
-    p.add_argument("topic", metavar="TOPIC", help="topic name, alias or slug")
+    p.add_argument(
+        "topic",
+        metavar="TOPIC",
+        help="topic name, alias, shortname or slug; 'site' for the site-wide feed",
+    )
     _common(p)
     p.add_argument(
         "-n", type=_count, metavar="N", help="show the first N entries (default: the feed's limit)"
@@ -230,17 +280,26 @@ def _configure(args: argparse.Namespace) -> Config:
 
 
 class _Progress:
-    """A one-line counter on a terminal; nothing at all when stderr is a file or pipe."""
+    """A one-line counter on a terminal, reading then rendering; the CLI makes none when
+    stderr is a file or pipe (cron)."""
 
     def __init__(self, stream: TextIO) -> None:
         self.stream = stream
         self.shown = False
 
-    def __call__(self, done: int, total: int) -> None:
+    def reading(self, done: int, total: int) -> None:
+        """Files read: redrawn every 200 files."""
         if done == total or done % 200 == 0:
-            self.stream.write(f"\rreading records: {done}/{total}")
-            self.stream.flush()
-            self.shown = True
+            self._show(f"reading records: {done}/{total}")
+
+    def rendering(self, done: int, total: int) -> None:
+        """Feeds drawn: each is slower than a file."""
+        self._show(f"rendering feeds: {done}/{total}")
+
+    def _show(self, line: str) -> None:
+        self.stream.write(f"\r\x1b[K{line}")
+        self.stream.flush()
+        self.shown = True
 
     def clear(self) -> None:
         if self.shown:
@@ -253,9 +312,10 @@ def summary(report: Report) -> str:
     c = report.counts
     unchanged = len(report.feeds) - report.written
     return (
-        f"feeds: {c.read} records read: {c.published} published, {c.unpublished} unpublished, "
-        f"{c.scheduled} scheduled, {c.duplicates} duplicates, {c.rejected} rejected; "
-        f"{len(report.feeds)} feed files: {report.written} written, {unchanged} unchanged"
+        f"feeds: {plural(c.read, 'record')} read: {c.published} published, "
+        f"{c.unpublished} unpublished, {c.scheduled} scheduled, "
+        f"{plural(c.duplicates, 'duplicate')}, {c.rejected} rejected; "
+        f"{plural(len(report.feeds), 'feed file')}: {report.written} written, {unchanged} unchanged"
         + (f" ({report.held_back} held back)" if report.held_back else "")
     )
 
@@ -266,10 +326,10 @@ def held_summary(report: Report) -> str:
     count = report.held_back
     first = next(f for f in report.feeds if f.held_back)  # the site-wide feed comes first
     return (
-        f"feeds: {count} feed file{'s' if count != 1 else ''} held back, their previous "
-        f"versions kept: this run read {report.counts.read} records and would leave "
-        f"{first.entries} entries in {first.path}; check the sources, or run with --force "
-        "to publish (-v lists each file)"
+        f"feeds: {plural(count, 'feed file')} held back, their previous versions kept: "
+        f"this run read {plural(report.counts.read, 'record')} and would leave "
+        f"{plural(first.entries, 'entry', 'entries')} in {first.path}; check the sources, "
+        "or run with --force to publish (-v lists each file)"
     )
 
 
@@ -279,7 +339,13 @@ def run_build(args: argparse.Namespace) -> int:
     config = _configure(args)
     progress = _Progress(sys.stderr) if sys.stderr.isatty() and not args.quiet else None
     try:
-        report = build(config, now=now, progress=progress, force=args.force)
+        report = build(
+            config,
+            now=now,
+            progress=progress.reading if progress else None,
+            rendering=progress.rendering if progress else None,
+            force=args.force,
+        )
     finally:
         if progress is not None:
             progress.clear()
@@ -319,8 +385,8 @@ def run_check(args: argparse.Namespace) -> int:
         print(problem)
     if result.problems or args.verbose:
         print(
-            f"feeds check: {result.records} records, {result.feeds} feed files, "
-            f"{len(result.problems)} problems",
+            f"feeds check: {plural(result.records, 'record')}, "
+            f"{plural(result.feeds, 'feed file')}, {plural(len(result.problems), 'problem')}",
             file=sys.stderr,
         )
     return EXIT_REJECTED if result.problems else EXIT_OK
@@ -331,7 +397,10 @@ def run_topics(args: argparse.Namespace) -> int:
     from . import commands as publisher  # loaded only for these commands
 
     rows = publisher.topics(read_config(Path(args.config)), parse_now(args.now))
-    print(publisher.topics_json(rows) if args.format == "json" else publisher.topics_table(rows))
+    if args.format == "json":
+        print(publisher.topics_json(rows))
+    else:
+        print(publisher.topics_table(rows, width=None if args.wide else TABLE_WIDTH))
     return EXIT_OK
 
 
@@ -451,10 +520,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     args: argparse.Namespace | None = None
     try:
         with catch_signals(for_good=argv is None):
-            args = _parser().parse_args(argv)
+            words = sys.argv[1:] if argv is None else list(argv)
+            parser = _parser()
+            if not words:  # a bare `feeds`: what it can do
+                parser.print_help()
+                return EXIT_OK
+            args = parser.parse(words)
             return _COMMANDS[args.command](args)
     except FeedsError as error:
-        print(error, file=sys.stderr)
+        line = str(error)
+        print(line if line.startswith("feeds: ") else f"feeds: {line}", file=sys.stderr)
         return error.exit_code
     except Interrupted as error:
         print(error, file=sys.stderr)

@@ -187,19 +187,17 @@ def topics_json(rows: Sequence[TopicRow]) -> str:
     return json.dumps([row.to_json() for row in rows], indent=2, ensure_ascii=False)
 
 
-def topics_table(rows: Sequence[TopicRow]) -> str:
-    """``feeds topics`` as an aligned plain-text table."""
-    header = (
-        "TOPIC",
-        "SLUG",
-        "PARENT",
-        "PUBLISHED",
-        "UNPUBLISHED",
-        "SCHEDULED",
-        "NEWEST",
-        "FEEDS",
-        "NOTES",
-    )
+_WIDE = ("TOPIC", "SLUG", "PARENT", "PUBLISHED", "UNPUBLISHED", "SCHEDULED", "NEWEST", "FEEDS")
+_NARROW = ("TOPIC", "SLUG", "PARENT", "PUB", "UNPUB", "SCHED", "NEWEST")
+_CUT_FIRST = ("NOTES", "PARENT", "TOPIC", "SLUG")
+"""The columns cut to fit a width, in this order, none below ``_CUT_TO`` characters."""
+_CUT_TO = 12
+
+
+def topics_table(rows: Sequence[TopicRow], width: int | None = None) -> str:
+    """``feeds topics`` as an aligned plain-text table: cut to ``width`` characters a line
+    (without the feed URLs, cells cut with "…"), or whole when ``width`` is None."""
+    header = (*(_WIDE if width is None else _NARROW), "NOTES")
     lines = [header] + [
         (
             row.name,
@@ -209,35 +207,75 @@ def topics_table(rows: Sequence[TopicRow]) -> str:
             str(row.unpublished),
             str(row.scheduled),
             f"{row.newest:%Y-%m-%d}" if row.newest else "-",
-            " ".join(row.feed_urls) or "-",
+            *([" ".join(row.feed_urls) or "-"] if width is None else []),
             row.note,
         )
         for row in rows
     ]
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    if width is not None:
+        _fit(widths, [header.index(name) for name in _CUT_FIRST], width)
     return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        "  ".join(
+            _cut(cell, size).ljust(size) for cell, size in zip(line, widths, strict=True)
+        ).rstrip()
         for line in lines
     )
+
+
+def _fit(widths: list[int], order: Sequence[int], width: int) -> None:
+    """Narrow the columns in ``order``, each in turn, until a line fits ``width``."""
+    for column in order:
+        over = sum(widths) + 2 * (len(widths) - 1) - width
+        if over <= 0:
+            return
+        widths[column] = max(min(widths[column], _CUT_TO), widths[column] - over)
+
+
+def _cut(cell: str, size: int) -> str:
+    return cell if len(cell) <= size else cell[: size - 1] + "…"
 
 
 # --- feeds preview -------------------------------------------------------------------------
 
 
+SITE_NAMES = ("site", "all")
+"""What ``feeds preview`` calls the site-wide feed (besides its title and file names)."""
+
+
 def find_feed(config: Config, planned: Sequence[PlannedFeed], wanted: str) -> PlannedFeed:
-    """The topic feed named ``wanted`` (its name, an alias, or its slug)."""
-    configured = TopicIndex(config.topics).configured(wanted)
+    """The feed ``wanted`` names: a topic's name, alias, shortname or slug, a feed file's
+    path (``ai/rss.xml``), or the site-wide feed as "site", "all" or its title. A topic
+    comes first: a topic named "All" is previewed as that topic."""
+    index = TopicIndex(config.topics)
+    shortnames = {topic_key(t.shortname): t for t in config.topics if t.shortname}
+    configured = index.configured(wanted) or shortnames.get(topic_key(wanted))
     key = topic_key(configured.name if configured else wanted)
     for feed in planned:
         if feed.spec.topic is not None and key in (topic_key(feed.spec.topic), feed.spec.slug):
+            return feed
+    for feed in planned:
+        spec = feed.spec
+        paths = {spec.path(fmt) for fmt in spec.formats}
+        if wanted.strip("/") in paths or (spec.topic is None and _names_site(config, wanted)):
             return feed
     loose = [f for f in planned if f.spec.topic and loose_key(f.spec.topic) == loose_key(wanted)]
     if len(loose) == 1:
         return loose[0]  # "powerapps" for "Power Apps"
     names = [f.spec.topic for f in planned if f.spec.topic is not None]
     close = closest(wanted, names, cutoff=0.5)
-    advice = f"did you mean {close!r}?" if close else "run 'feeds topics' to list them"
+    advice = (
+        f"did you mean {close!r}?"
+        if close
+        else "run 'feeds topics' to list them ('site' is the site-wide feed)"
+    )
     raise UsageError(f"preview: no feed for topic {wanted!r}; {advice}")
+
+
+def _names_site(config: Config, wanted: str) -> bool:
+    """Whether ``wanted`` names the site-wide feed: "site", "all", "/" or the site's title."""
+    said = wanted.strip().casefold()
+    return said in (*SITE_NAMES, "/", "") or said == config.site.title.strip().casefold()
 
 
 def preview(config: Config, wanted: str, now: datetime) -> PlannedFeed:

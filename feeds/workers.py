@@ -229,7 +229,9 @@ def _each(
     with own or contextlib.nullcontext():
         done = 0
         for result in results:
-            yield from result
+            # Counted as it arrives: the caller stops pulling after the last file's
+            # outcome, so a count after it would never show "N/N".
             done += len(result)
             if progress is not None:
                 progress(done, total)
+            yield from result

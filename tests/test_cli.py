@@ -51,7 +51,7 @@ def test_verbose_prints_one_summary_line(tmp_path: Path) -> None:
     result = run_feeds("build", "--config", config, "--now", NOW, "-v")
     assert result.returncode == 0
     assert result.stdout.splitlines() == [
-        "feeds: 1 records read: 1 published, 0 unpublished, 0 scheduled, 0 duplicates, "
+        "feeds: 1 record read: 1 published, 0 unpublished, 0 scheduled, 0 duplicates, "
         "0 rejected; 6 feed files: 6 written, 0 unchanged"
     ]
 
@@ -102,7 +102,7 @@ def test_config_error_exits_2_and_writes_nothing(tmp_path: Path) -> None:
     result = run_feeds("build", "--config", "config/feeds.yaml", "--now", NOW, cwd=tmp_path)
     assert config.exists()
     assert result.returncode == 2
-    assert result.stderr == "config/feeds.yaml:4: lmit: unknown key; did you mean 'limit'?\n"
+    assert result.stderr == "feeds: config/feeds.yaml:4: lmit: unknown key; did you mean 'limit'?\n"
     assert not (tmp_path / "public").exists()
 
 
@@ -116,7 +116,7 @@ def test_missing_config_and_bad_arguments_exit_2_with_one_line(tmp_path: Path) -
         assert "Traceback" not in result.stderr
     assert "nope.yaml" in missing.stderr
     assert bad_now.stderr == (
-        "--now: not an ISO 8601 date (found 'tomorrow-ish'); use e.g. 2024-05-01T09:30:00Z\n"
+        "feeds: --now: not an ISO 8601 date (found 'tomorrow-ish'); use e.g. 2024-05-01T09:30:00Z\n"
     )
     assert "--colour" in bad_option.stderr
 

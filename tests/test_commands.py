@@ -118,7 +118,7 @@ def test_check_warns_of_the_placeholders_init_wrote(
         "config/feeds.yaml:1: site.title: still the placeholder 'My feeds' that feeds init "
         "wrote; set it to your site's name\n",
     )
-    assert err == "feeds check: 4 records, 12 feed files, 1 problems\n"
+    assert err == "feeds check: 4 records, 12 feed files, 1 problem\n"
     write_config(home, CONFIG.replace("'https://feeds.example.org/'", "https://example.org/feeds"))
     code, out, _ = run("check", "--now", NOW, capsys=capsys)
     assert (code, out) == (
@@ -167,12 +167,13 @@ def test_topics_table(home: Path, capsys: pytest.CaptureFixture[str]) -> None:
     code, out, _ = run("topics", "--now", NOW, capsys=capsys)
     lines = out.splitlines()
     assert code == 0
-    assert " ".join(lines[0].split()) == (
-        "TOPIC SLUG PARENT PUBLISHED UNPUBLISHED SCHEDULED NEWEST FEEDS NOTES"
-    )
+    assert " ".join(lines[0].split()) == ("TOPIC SLUG PARENT PUB UNPUB SCHED NEWEST NOTES")
     assert lines[2].split("  ")[0] == "Portals"
     assert " Power Apps " in lines[2] and "2026-09-02" in lines[2]
-    assert lines[4].endswith("not configured, no feed; similar to 'Power Apps'")
+    assert lines[4].endswith("not configured, no feed; similar…") and len(lines[4]) == 100
+    wide = run("topics", "--now", NOW, "--wide", capsys=capsys)[1].splitlines()
+    assert wide[4].endswith("not configured, no feed; similar to 'Power Apps'")
+    assert "PUBLISHED  UNPUBLISHED  SCHEDULED" in wide[0]
     assert len({line.index("SLUG") if "SLUG" in line else None for line in lines[:1]}) == 1
 
 
@@ -223,9 +224,14 @@ def test_preview_parent_feed(home: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_preview_unknown_topic(home: Path) -> None:
     result = run_feeds("preview", "Portal", cwd=home)
     assert (result.returncode, result.stdout) == (2, "")
-    assert result.stderr == "preview: no feed for topic 'Portal'; did you mean 'Portals'?\n"
+    assert result.stderr == (
+        "feeds: preview: no feed for topic 'Portal'; did you mean 'Portals'?\n"
+    )
     result = run_feeds("preview", "zzz", cwd=home)
-    assert result.stderr == "preview: no feed for topic 'zzz'; run 'feeds topics' to list them\n"
+    assert result.stderr == (
+        "feeds: preview: no feed for topic 'zzz'; run 'feeds topics' to list them "
+        "('site' is the site-wide feed)\n"
+    )
 
 
 @needs_shared
@@ -267,7 +273,7 @@ def test_init_writes_a_config_that_loads_and_refuses_to_overwrite(
     result = run_feeds("init", "records", cwd=home)
     assert result.returncode == 2
     assert result.stderr == (
-        "init: config/feeds.yaml already exists; edit it, or remove it to start again\n"
+        "feeds: init: config/feeds.yaml already exists; edit it, or remove it to start again\n"
     )
 
 
@@ -305,6 +311,6 @@ def test_init_needs_a_records_folder(tmp_path: Path) -> None:
     result = run_feeds("init", "nowhere", cwd=tmp_path)
     assert (result.returncode, result.stderr) == (
         2,
-        "init: records folder nowhere not found; pass the folder holding your records\n",
+        "feeds: init: records folder nowhere not found; pass the folder holding your records\n",
     )
     assert not (tmp_path / "config").exists()

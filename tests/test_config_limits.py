@@ -29,7 +29,7 @@ def test_an_alias_bomb_in_the_config_is_refused_at_its_alias(tmp_path: Path) -> 
     write_config(tmp_path, SITE + "x-bomb:\n" + "  " + bomb(5).replace("\n", "\n  "))
     assert build(tmp_path) == (
         2,
-        "config/feeds.yaml:8: alias *a3 expands the file past 10000 nodes; "
+        "feeds: config/feeds.yaml:8: alias *a3 expands the file past 10000 nodes; "
         "write the values out instead of repeating aliases\n",
     )
 
@@ -41,7 +41,9 @@ def test_an_alias_bomb_in_a_topic_file_is_refused(tmp_path: Path) -> None:
     topic.write_text("name: Bomb\n" + bomb(5), encoding="utf-8")
     code, stderr = build(tmp_path)
     assert (code, stderr.count("\n")) == (2, 1)
-    assert stderr.startswith("config/topics/bomb.yaml:6: alias *a3 expands the file past 10000")
+    assert stderr.startswith(
+        "feeds: config/topics/bomb.yaml:6: alias *a3 expands the file past 10000"
+    )
 
 
 @pytest.mark.parametrize(
@@ -57,7 +59,7 @@ def test_a_recursive_alias_is_refused_not_a_crash(tmp_path: Path, body: str, lin
     alias = body.split("*")[1].split()[0]
     assert build(tmp_path) == (
         2,
-        f"config/feeds.yaml:{line}: alias *{alias} refers to a node that contains it; "
+        f"feeds: config/feeds.yaml:{line}: alias *{alias} refers to a node that contains it; "
         "remove the alias\n",
     )
 
@@ -66,7 +68,7 @@ def test_deep_nesting_is_refused_not_a_crash(tmp_path: Path) -> None:
     write_config(tmp_path, SITE + "x-deep: " + "[" * 999 + "]" * 999 + "\n")
     assert build(tmp_path) == (
         2,
-        "config/feeds.yaml:3: nested more than 64 levels deep; flatten it\n",
+        "feeds: config/feeds.yaml:3: nested more than 64 levels deep; flatten it\n",
     )
 
 
@@ -76,7 +78,7 @@ def test_an_oversized_config_is_refused_without_reading_it_all(tmp_path: Path) -
         handle.write("# padding\n" * 5_000_000)  # 50 MB
     assert build(tmp_path) == (
         2,
-        f"config/feeds.yaml: larger than 1 MiB (found {config.stat().st_size:,} bytes); "
+        f"feeds: config/feeds.yaml: larger than 1 MiB (found {config.stat().st_size:,} bytes); "
         "check that --config names the right file\n",
     )
 
@@ -88,7 +90,7 @@ def test_an_oversized_topic_file_is_refused(tmp_path: Path) -> None:
     topic.write_text("name: Big\n" + "# padding\n" * 110_000, encoding="utf-8")
     assert build(tmp_path) == (
         2,
-        f"config/topics/big.yml: larger than 1 MiB (found {topic.stat().st_size:,} bytes); "
+        f"feeds: config/topics/big.yml: larger than 1 MiB (found {topic.stat().st_size:,} bytes); "
         "keep one topic's keys in a topic file\n",
     )
 

@@ -91,7 +91,7 @@ def test_second_run_gives_up_with_exit_4_when_the_lock_is_held(tmp_path: Path) -
         release(holder)
     assert result.returncode == 4
     assert result.stderr == (
-        "another feeds build (pid 424242) is writing public; gave up after 0.5 s "
+        "feeds: another feeds build (pid 424242) is writing public; gave up after 0.5 s "
         "(lock_timeout in the config or --lock-timeout)\n"
     )
     assert xml_files(tmp_path / "public") == {}
@@ -246,7 +246,7 @@ def test_a_source_that_is_not_a_folder_is_an_error(tmp_path: Path) -> None:
     result = run_feeds("build", "--config", config, cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr == (
-        "source records cannot be read (Not a directory); point 'sources' at record "
+        "feeds: source records cannot be read (Not a directory); point 'sources' at record "
         "folders or files you can read\n"
     )
 
@@ -339,7 +339,7 @@ def test_a_full_disk_keeps_the_previous_feeds(tmp_path: Path) -> None:
         check=False,
     )
     assert result.returncode == 3
-    assert result.stderr.startswith("cannot write ")
+    assert result.stderr.startswith("feeds: cannot write ")
     assert result.stderr.endswith("File too large\n") and result.stderr.count("\n") == 1
     assert xml_files(out) == before
     assert temp_files(out) == []

@@ -136,7 +136,7 @@ def test_init_inside_the_site_refuses_to_write_where_jekyll_publishes(site: Path
     result = run_feeds("init", "_news", cwd=site)
     assert (result.returncode, result.stdout) == (2, "")
     assert result.stderr == (
-        f"init: config/feeds.yaml and public/ would be published by the Jekyll site {site} "
+        f"feeds: init: config/feeds.yaml and public/ would be published by the Jekyll site {site} "
         "(it has _data/); run feeds init from a folder outside the site, "
         "or pass --config _feeds/feeds.yaml\n"
     )

@@ -66,7 +66,7 @@ def test_a_planted_lock_file_is_refused_and_nothing_outside_is_touched(
     result = run_feeds("build", "--config", config, "--now", NOW, cwd=tmp_path)
     assert result.returncode == 3
     assert result.stderr == (
-        f"public/.feeds.lock: {found}; remove it (feeds creates its own lock file)\n"
+        f"feeds: public/.feeds.lock: {found}; remove it (feeds creates its own lock file)\n"
     )
     assert (outside.read_bytes() if outside.exists() else None) == before
     assert sorted(p.name for p in out.iterdir()) == [".feeds.lock"]
@@ -78,7 +78,7 @@ def test_an_output_path_below_a_file_exits_3(tmp_path: Path) -> None:
     result = run_feeds("build", "--config", config, "--output", "public/out", cwd=tmp_path)
     assert result.returncode == 3
     assert result.stderr == (
-        "cannot create the output folder public/out (Not a directory); "
+        "feeds: cannot create the output folder public/out (Not a directory); "
         "check the path (output in the config or --output)\n"
     )
 
@@ -127,7 +127,7 @@ def test_a_read_only_output_folder_exits_3_not_4(shared_folder: Path) -> None:
     )
     assert result.returncode == 3, result.stderr
     assert result.stderr == (
-        "public: the output folder is not writable (cannot create .feeds.lock: "
+        "feeds: public: the output folder is not writable (cannot create .feeds.lock: "
         "Permission denied); make it writable or choose another (output or --output)\n"
     )
     assert (out / "rss.xml").read_text(encoding="utf-8") == "<rss/>\n"

@@ -137,7 +137,7 @@ def test_a_site_url_that_could_break_out_of_server_config_is_refused(
     result = run_feeds("build", cwd=tmp_path)
     assert result.returncode == 2
     assert result.stderr == (
-        f"config/feeds.yaml:1: site.url: must be an absolute http(s) URL without spaces, "
+        f"feeds: config/feeds.yaml:1: site.url: must be an absolute http(s) URL without spaces, "
         f"control characters, quotes, backslashes or braces (found {url!r}); "
         "write the full address, e.g. https://example.org/feeds/\n"
     )

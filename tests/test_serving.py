@@ -101,7 +101,7 @@ def test_serve_config_other_servers_and_max_age(tmp_path: Path, server: str) -> 
 def test_serve_config_unknown_server_is_one_line(tmp_path: Path) -> None:
     result = run_feeds("serve-config", "ngnix", "--config", site(tmp_path))
     assert (result.returncode, result.stdout) == (2, "")
-    assert result.stderr == "unknown server 'ngnix'; did you mean 'nginx'?\n"
+    assert result.stderr == "feeds: unknown server 'ngnix'; did you mean 'nginx'?\n"
 
 
 # --- feeds serve -----------------------------------------------------------------------
