@@ -16,11 +16,12 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
 import requests
 
 from .errors import OutputError
+from .httplimits import header_int, http_url
 from .netguard import PUBLIC, GuardError, Reach, guarded_session, head, literal_address
 from .output import write_atomic
 from .urls import url_problem
@@ -30,7 +31,6 @@ _VERSION = 1
 _MAX_REDIRECTS = 3
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _IMAGE_TYPE = re.compile(r"image/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}")
-_DIGITS = re.compile(r"[0-9]{1,13}", re.ASCII)
 _ALLOW = "; set private_images: true to look up images on your own network"
 _MAX_LENGTH = 10**12
 """A Content-Length above this (1 TB) is a lie, not an image."""
@@ -224,7 +224,7 @@ class _Asker:
             self.sent += 1
             location = reply.headers.get("Location")
             if reply.status in _REDIRECTS and location:
-                target = _redirect_target(target, location)
+                target = http_url(target, location) or ""
                 if not target or url_problem(target) is not None:
                     return _Outcome(None, "redirected to an unusable URL", warning=True)
                 refusal = _refusal(target, self.reach)
@@ -239,25 +239,15 @@ class _Asker:
         return _Outcome(None, f"more than {_MAX_REDIRECTS} redirects")
 
 
-def _redirect_target(base: str, location: str) -> str:
-    """``location`` resolved against ``base``; "" when the server sent no usable URL."""
-    try:
-        target = urljoin(base, location.strip())
-        urlsplit(target).port  # noqa: B018 -- raises ValueError on a bad port or IPv6 host
-    except ValueError:
-        return ""
-    return target
-
-
 def _judge(url: str, kind: str, length: str) -> _Outcome:
     media_type = kind.split(";", 1)[0].strip().lower()
     if not _IMAGE_TYPE.fullmatch(media_type):
         return _Outcome(None, f"not an image ({media_type or 'no Content-Type'})")
-    # ASCII digits only: str.isdigit() takes "²" (int() refuses it) and int() takes "٣".
-    if not _DIGITS.fullmatch(length.strip()) or not 0 < int(length) <= _MAX_LENGTH:
+    size = header_int(length)
+    if size is None or not 0 < size <= _MAX_LENGTH:
         # Absent is common (a warning each would be noise); present but unusable is not.
         return _Outcome(None, "no usable Content-Length", warning=bool(length.strip()))
-    return _Outcome(Enclosure(url, media_type, int(length)))
+    return _Outcome(Enclosure(url, media_type, size))
 
 
 def _to_json(outcome: _Outcome) -> dict[str, object]:

@@ -14,7 +14,8 @@ import contextlib
 import re
 import socket
 import threading
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, ClassVar
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -118,36 +119,44 @@ def _watched(connection: Any) -> Any:
     return connection
 
 
-class _Pool(HTTPConnectionPool):
+class BoundedPool(HTTPConnectionPool):
+    """A pool that tells the running ``Deadline`` of each connection it hands out."""
+
     def _get_conn(self, timeout: float | None = None) -> Any:
         return _watched(super()._get_conn(timeout))
 
 
-class _TLSPool(HTTPSConnectionPool):
+class BoundedTLSPool(HTTPSConnectionPool):
+    """``BoundedPool`` for https."""
+
     def _get_conn(self, timeout: float | None = None) -> Any:
         return _watched(super()._get_conn(timeout))
 
 
-_POOLS = {"http": _Pool, "https": _TLSPool}
+class BoundedAdapter(HTTPAdapter):
+    """requests' adapter, with pools that tell the running ``Deadline`` of each connection.
+    A subclass may name its own pools (subclasses of the two above)."""
 
-
-class _Adapter(HTTPAdapter):
-    """requests' adapter, with pools that tell the running ``Deadline`` of each connection."""
+    pools: ClassVar[Mapping[str, type[HTTPConnectionPool]]] = {
+        "http": BoundedPool,
+        "https": BoundedTLSPool,
+    }
 
     def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
         super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _POOLS
+        self.poolmanager.pool_classes_by_scheme = dict(self.pools)
 
     def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
         manager = super().proxy_manager_for(proxy, **kwargs)
         if manager.pool_classes_by_scheme is poolmanager.pool_classes_by_scheme:
-            manager.pool_classes_by_scheme = _POOLS  # not SOCKS proxies: theirs are their own
+            # not SOCKS proxies: theirs are their own
+            manager.pool_classes_by_scheme = dict(self.pools)
         return manager
 
 
 def bounded(session: requests.Session) -> requests.Session:
     """``session`` with http(s) adapters that a ``Deadline`` can cut off; idempotent."""
     for prefix in ("http://", "https://"):
-        if not isinstance(session.get_adapter(prefix), _Adapter):
-            session.mount(prefix, _Adapter())
+        if not isinstance(session.get_adapter(prefix), BoundedAdapter):
+            session.mount(prefix, BoundedAdapter())
     return session

@@ -14,17 +14,16 @@ import contextlib
 import ipaddress
 import re
 import socket
-import threading
 from collections.abc import Iterator, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import requests
-from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+
+from .httplimits import BoundedAdapter, BoundedPool, BoundedTLSPool, Deadline
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -106,36 +105,10 @@ PUBLIC = Reach()
 
 @dataclass(slots=True)
 class _Attempt:
-    """One request under way: its address policy, and the sockets its deadline closes."""
+    """One request under way: its address policy, and why a connection was refused."""
 
     reach: Reach
     refused: str | None = None
-    expired: bool = False
-    _watched: list[socket.socket] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def watch(self, sock: socket.socket) -> None:
-        # A duplicate: TLS wrapping detaches the original socket object, and shutting
-        # down the duplicate ends the connection under both.
-        with self._lock:
-            if self.expired:
-                sock.shutdown(socket.SHUT_RDWR)
-            else:
-                self._watched.append(sock.dup())
-
-    def expire(self) -> None:
-        """Cut the request off (from the timer thread): a dripping server gets EOF."""
-        with self._lock:
-            self.expired = True
-            for sock in self._watched:
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
-
-    def close(self) -> None:
-        with self._lock:
-            for sock in self._watched:
-                sock.close()
-            self._watched.clear()
 
 
 _CURRENT: ContextVar[_Attempt | None] = ContextVar("feeds_netguard_attempt", default=None)
@@ -171,8 +144,6 @@ def _connect(conn: HTTPConnection) -> socket.socket:
             continue
         for option in conn.socket_options or ():
             sock.setsockopt(*option)
-        if attempt is not None:
-            attempt.watch(sock)
         return sock
     raise NewConnectionError(conn, f"cannot connect ({type(failed).__name__})") from failed
 
@@ -187,18 +158,22 @@ class _HTTPSConnection(HTTPSConnection):
         return _connect(self)
 
 
-class _HTTPPool(HTTPConnectionPool):
+# Bounded pools: the running ``Deadline`` (``httplimits``) shuts each connection down when
+# the request's time is up, however slowly the server drips its answer.
+class _HTTPPool(BoundedPool):
     ConnectionCls = _HTTPConnection
 
 
-class _HTTPSPool(HTTPSConnectionPool):
+class _HTTPSPool(BoundedTLSPool):
     ConnectionCls = _HTTPSConnection
 
 
-class _Adapter(HTTPAdapter):
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+class _Adapter(BoundedAdapter):
+    pools = {"http": _HTTPPool, "https": _HTTPSPool}
+
+    def proxy_manager_for(self, proxy: str, **kwargs: Any) -> Any:
+        # A proxy would connect on our behalf, to an address never checked.
+        raise requests.exceptions.InvalidProxyURL("image lookups never use a proxy")
 
 
 @contextlib.contextmanager
@@ -248,27 +223,30 @@ def head(
     ``seconds`` in all; raises GuardError."""
     attempt = _Attempt(reach)
     token = _CURRENT.set(attempt)
-    timer = threading.Timer(max(seconds, 0.0), attempt.expire)
-    timer.daemon = True
-    timer.start()
+    deadline = Deadline(max(seconds, 0.0))
     try:
         request = session.prepare_request(requests.Request("HEAD", url, headers=dict(headers)))
         # The adapter, not session.send: the session parses a redirect's Location even when
         # not following it, and raises ValueError on a malformed one (``http://[::1``).
-        with session.get_adapter(url).send(request, timeout=timeout) as response:
-            return Reply(response.status_code, response.headers)
+        with deadline, session.get_adapter(url).send(request, timeout=timeout) as response:
+            reply = Reply(response.status_code, response.headers)
     except (requests.RequestException, ValueError, OSError) as error:
         if attempt.refused is not None:
             raise GuardError(attempt.refused, refused=True) from None
-        if attempt.expired:
-            raise GuardError(f"took longer than {seconds:.3g} s; cut off", cut_off=True) from None
+        if deadline.fired:
+            raise _cut_off(seconds) from None
         if isinstance(error, requests.Timeout):
             raise GuardError("timed out") from None
         # Never the exception's text: it may quote URLs or headers at length.
         odd = not isinstance(error, requests.RequestException | OSError)
         raise GuardError(f"request failed ({type(error).__name__})", malformed=odd) from None
     finally:
-        timer.cancel()
         _CURRENT.reset(token)
         session.close()  # no connection outlives its attempt (and its deadline)
-        attempt.close()
+    if deadline.fired:  # whatever was read by then is not the server's answer
+        raise _cut_off(seconds)
+    return reply
+
+
+def _cut_off(seconds: float) -> GuardError:
+    return GuardError(f"took longer than {seconds:.3g} s; cut off", cut_off=True)
