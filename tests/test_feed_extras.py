@@ -179,9 +179,17 @@ def test_archive_pages_keep_every_entry_and_link_each_other(tmp_path: Path) -> N
     assert titles == [f"Story {n}" for n in range(7, -1, -1)], "each entry exactly once"
     assert len(json.loads((ai / "feed.json").read_bytes())["items"]) == 3
     assert (ai / "archive" / "state.json").is_file()
+    # The topic page leads a person to the newest archive page as it does to the feeds
+    # (877e324): an address in a read-only field to copy, never a link that opens XML in
+    # the browser, and not an autodiscovery <link>, which would offer a page that never
+    # gets new stories as a subscription. Readers find it from the feed's prev-archive.
     page = html.document_fromstring((ai / "index.html").read_bytes().decode("utf-8"))
-    (archive,) = [a.get("href") for a in page.xpath("//a") if a.text_content() == "Archive"]
-    assert archive == f"{BASE}ai/archive/2/rss.xml"
+    newest = f"{BASE}ai/archive/2/rss.xml"
+    (field,) = page.xpath("//section[@aria-labelledby='subscribe']//input[@id='feed-archive']")
+    assert field.get("readonly") is not None and field.get("value") == newest
+    assert page.xpath("string(//label[@for='feed-archive'])") == "Archive of older stories"
+    assert not [h for h in page.xpath("//@href") if "/archive/" in h]
+    assert links(ai / "rss.xml")["prev-archive"] == newest
     assert "archive" not in (tmp_path / "public" / "rss.xml").read_text(encoding="utf-8")
 
 
