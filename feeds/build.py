@@ -201,10 +201,11 @@ def _run(
         pages=functools.partial(site_files, config, planned, rendered),
         sources_failed=loaded.failed_sources > 0,
     )
+    kept = {h.path: h.previous for h in held}  # what each held-back feed's file holds
     report = Report(
         counts=count_records(loaded, classified),
         rejected=loaded.rejected,
-        feeds=tuple(results),
+        feeds=tuple(replace(r, previous=kept[r.path]) if r.path in kept else r for r in results),
         duplicates=tuple(
             Duplicate(str(dropped.source), dropped.canonical_url, str(kept.source))
             for dropped, kept in classified.duplicates

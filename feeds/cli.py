@@ -325,10 +325,11 @@ def held_summary(report: Report) -> str:
     not exit codes. The line per feed comes with ``-v`` and is in the report."""
     count = report.held_back
     first = next(f for f in report.feeds if f.held_back)  # the site-wide feed comes first
+    has = "" if first.previous is None else f" (it has {first.previous})"
     return (
         f"feeds: {plural(count, 'feed file')} held back, their previous versions kept: "
         f"this run read {plural(report.counts.read, 'record')} and would leave "
-        f"{plural(first.entries, 'entry', 'entries')} in {first.path}; check the sources, "
+        f"{plural(first.entries, 'entry', 'entries')} in {first.path}{has}; check the sources, "
         "or run with --force to publish (-v lists each file)"
     )
 

@@ -54,6 +54,9 @@ class FeedResult:
     changed: bool
     held_back: bool = False
     """The previous file was kept: this run would have shrunk it too far (see guard)."""
+    previous: int | None = None
+    """When held back: how many entries the kept file holds (``entries`` is what this run
+    would have left)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,7 +98,7 @@ class Report:
     def repeated(self) -> Report:
         """This report as a run that finds nothing to do repeats it: no file written or
         held back."""
-        feeds = tuple(replace(f, changed=False, held_back=False) for f in self.feeds)
+        feeds = tuple(replace(f, changed=False, held_back=False, previous=None) for f in self.feeds)
         return replace(self, feeds=feeds)
 
     def capped(self, sources: Sequence[str]) -> Report:
@@ -157,6 +160,7 @@ class Report:
                     "entries": f.entries,
                     "changed": f.changed,
                     "held_back": f.held_back,
+                    "previous": f.previous,
                 }
                 for f in self.feeds
             ],
@@ -180,6 +184,7 @@ class Report:
                     f["entries"],
                     f["changed"],
                     f["held_back"],
+                    _count(f.get("previous")),  # absent from reports before it existed
                 )
                 for f in data["feeds"]
             ),
@@ -187,6 +192,10 @@ class Report:
             warnings=tuple(data["warnings"]),
             rejected_by_source=tuple(data.get("rejected_by_source", {}).items()),
         )
+
+
+def _count(value: object) -> int | None:
+    return value if type(value) is int else None  # exact: a bool is no count
 
 
 def source_of(path: str, sources: Sequence[str]) -> str:

@@ -52,7 +52,9 @@ def test_an_emptied_source_leaves_pages_and_opml_as_they_were(tmp_path: Path) ->
     lines = quiet.stderr.splitlines()
     assert len(lines) == 1, quiet.stderr
     assert lines[0].startswith(SUMMARY_START), lines[0]
-    assert "rss.xml" in lines[0] and "--force" in lines[0]
+    # what the kept feed holds, beside what this run would leave (issue #13)
+    assert "would leave 0 entries in rss.xml (it has 8);" in lines[0], lines[0]
+    assert "--force" in lines[0]
     assert published(out) == before
 
     plain = run_feeds("build", "--config", config, "--now", NOW)
@@ -72,6 +74,9 @@ def test_an_emptied_source_leaves_pages_and_opml_as_they_were(tmp_path: Path) ->
     document = json.loads(report.read_text(encoding="utf-8"))
     assert sorted(document["warnings"]) == sorted(details[:-1])
     assert sum(f["held_back"] for f in document["feeds"]) == 15
+    site_rss = next(f for f in document["feeds"] if f["path"] == "rss.xml")
+    assert (site_rss["entries"], site_rss["previous"]) == (0, 8)
+    assert all(f["previous"] is None for f in document["feeds"] if not f["held_back"])
     assert published(out) == before
     assert "1970" not in (opml_date(out) or "")
 

@@ -12,7 +12,7 @@ REPORT = Report(
     feeds=(
         FeedResult(None, None, "rss", "rss.xml", "https://x.example/rss.xml", 3, True),
         FeedResult("AI", "ai", "atom", "ai/atom.xml", "https://x.example/ai/atom.xml", 2, False),
-        FeedResult("Só", "so", "json", "so/feed.json", "https://x.example/so/", 0, False, True),
+        FeedResult("Só", "so", "json", "so/feed.json", "https://x.example/so/", 0, False, True, 9),
     ),
     duplicates=(Duplicate("records/old.md:1", "https://news.example/a", "records/new.md:1"),),
     warnings=("records/link.md: skipped a link that leads outside records",),
@@ -35,3 +35,17 @@ def test_a_repeated_report_wrote_and_held_back_nothing_and_kept_the_rest() -> No
         REPORT.duplicates,
         REPORT.warnings,
     )
+
+
+def test_a_report_written_before_previous_existed_still_loads() -> None:
+    document = json.loads(json.dumps(REPORT.to_json()))
+    assert [f["previous"] for f in document["feeds"]] == [None, None, 9]
+    for feed in document["feeds"]:
+        del feed["previous"]  # last-run.json and --report files of earlier versions
+    old = Report.from_json(document)
+    assert [f.previous for f in old.feeds] == [None, None, None]
+    assert old.held_back == 1
+
+
+def test_a_repeated_report_holds_no_previous_count() -> None:
+    assert all(f.previous is None for f in REPORT.repeated().feeds)
