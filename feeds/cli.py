@@ -11,6 +11,7 @@ import contextlib
 import dataclasses
 import json
 import os
+import select
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -512,6 +513,45 @@ def _exit_now(code: int) -> NoReturn:
     os._exit(code)
 
 
+def _mute_stdout() -> None:
+    """Point stdout at /dev/null, so the rest of its buffer, flushed at exit, goes nowhere
+    instead of failing again (Python's docs, signal module: "Note on SIGPIPE")."""
+    with contextlib.suppress(OSError, ValueError):  # no descriptor (captured, closed)
+        fd = sys.stdout.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
+
+
+def _flushed(code: int) -> int:
+    """``code``, once stdout's buffer is written: the command has finished, so a reader
+    that stopped reading changes nothing. Left to Python's flush at exit, the broken pipe
+    would print "Exception ignored" and exit 120."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:
+        _mute_stdout()
+    return code
+
+
+def _stdout_reader_gone(error: BaseException) -> bool:
+    """Whether ``error`` is stdout's reader going away (``| head``, ``less`` quit early),
+    stdout then muted. Poll says so (POLLERR: a pipe with no reader; POLLHUP: a closed
+    socket); a broken pipe elsewhere (a worker, the stat helper) stays an internal error."""
+    if not isinstance(error, BrokenPipeError):
+        return False
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        events = poller.poll(0)
+    except (AttributeError, OSError, ValueError):  # no poll (Windows), no descriptor
+        return False
+    if not any(mask & (select.POLLERR | select.POLLHUP) for _, mask in events):
+        return False
+    _mute_stdout()
+    return True
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``feeds`` command; returns the exit code.
 
@@ -525,13 +565,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser = _parser()
             if not words:  # a bare `feeds`: what it can do
                 parser.print_help()
-                return EXIT_OK
+                return _flushed(EXIT_OK)
             args = parser.parse(words)
-            return _COMMANDS[args.command](args)
+            return _flushed(_COMMANDS[args.command](args))
+    except SystemExit:  # argparse printed --help or --version: the text may be buffered
+        _flushed(EXIT_OK)
+        raise
     except FeedsError as error:
         line = str(error)
         print(line if line.startswith("feeds: ") else f"feeds: {line}", file=sys.stderr)
-        return error.exit_code
+        return _flushed(error.exit_code)
     except Interrupted as error:
         print(error, file=sys.stderr)
         if argv is None:
@@ -541,6 +584,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("feeds: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     except Exception as error:  # noqa: BLE001 - the last line of defence: one line, not a traceback
+        if _stdout_reader_gone(error):  # the reader chose to stop reading: end quietly
+            return EXIT_OK
         if args is not None and getattr(args, "debug", False):
             import traceback  # only for this: not loaded by every cron run
 

@@ -17,11 +17,15 @@ CORPUS = SHARED / "corpus" / "powerapps"
 
 
 def run_feeds(
-    *args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None
+    *args: str | Path,
+    cwd: Path | None = None,
+    env: dict[str, str] | None = None,
+    stdout: int | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python -m feeds ARGS`` as a real subprocess; stdin is closed, as under cron.
 
     ``env`` adds variables; proxies are bypassed for 127.0.0.1, the only host tests reach.
+    ``stdout``, a file descriptor, replaces the captured stdout (``result.stdout`` is None).
     """
     env = {
         **{k: v for k, v in os.environ.items() if not k.startswith("PYTEST")},
@@ -34,7 +38,8 @@ def run_feeds(
         cwd=cwd or ROOT,
         env=env,
         stdin=subprocess.DEVNULL,
-        capture_output=True,
+        stdout=subprocess.PIPE if stdout is None else stdout,
+        stderr=subprocess.PIPE,
         text=True,
         timeout=120,
         check=False,

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import feedparser
+import pytest
 
 from tests.helpers import ROOT, run_feeds, write_config, write_record
 from tests.test_invalid_records import EXPECTED, INVALID
@@ -215,3 +218,94 @@ def test_python_dash_m_and_version(tmp_path: Path) -> None:
     result = run_feeds("--version")
     assert result.returncode == 0
     assert result.stdout.startswith("feeds ")
+
+
+# --- a reader that stops reading (`feeds topics | head -1`, `less` quit early) -----------
+
+BUFFERING = {"buffered": "", "unbuffered": "1"}
+"""PYTHONUNBUFFERED: a buffered stdout fails at the flush after the command (or at exit),
+an unbuffered one at the first print."""
+
+
+def closed_pipe_run(*args: str | Path, unbuffered: str = "") -> tuple[int, str]:
+    """Exit code and stderr of ``feeds ARGS`` writing to a pipe whose reader has gone."""
+    read, write = os.pipe()
+    os.close(read)  # gone before the first byte, so every write to stdout fails (EPIPE)
+    try:
+        result = run_feeds(*args, stdout=write, env={"PYTHONUNBUFFERED": unbuffered})
+    finally:
+        os.close(write)
+    return result.returncode, result.stderr
+
+
+def output_commands(tmp_path: Path) -> dict[str, tuple[str | Path, ...]]:
+    """Every command printing to stdout (build's -v summary is covered by its own test)."""
+    config = site(tmp_path)
+    good(tmp_path, "first")
+    (tmp_path / "starter").mkdir()
+    return {
+        "bare": (),
+        "help": ("--help",),
+        "command help": ("preview", "--help"),
+        "version": ("--version",),
+        "topics": ("topics", "--config", config, "--now", NOW),
+        "topics json": ("topics", "--format", "json", "--config", config, "--now", NOW),
+        "preview": ("preview", "AI", "--config", config, "--now", NOW),
+        "serve-config": ("serve-config", "nginx", "--config", config),
+        "init": ("init", tmp_path / "records", "--config", tmp_path / "starter" / "feeds.yaml"),
+    }
+
+
+@pytest.mark.parametrize("unbuffered", BUFFERING.values(), ids=BUFFERING)
+def test_a_closed_stdout_ends_every_output_command_quietly(tmp_path: Path, unbuffered: str) -> None:
+    commands = output_commands(tmp_path)
+    ended = {name: closed_pipe_run(*args, unbuffered=unbuffered) for name, args in commands.items()}
+    assert ended == dict.fromkeys(ended, (0, ""))
+    assert (tmp_path / "starter" / "feeds.yaml").is_file(), "init did its work"
+
+
+def test_a_closed_stdout_mid_output_ends_quietly_with_0(tmp_path: Path) -> None:
+    # Titles long enough to fill stdout's buffer: the write fails while preview prints.
+    config = site(tmp_path)
+    for n in range(6):
+        date, title = f"2026-09-0{n + 1}T10:00:00Z", f"Story {n} " + "long words " * 200
+        front = GOOD.format(title=title, date=date, slug=f"s{n}", topics="AI")
+        write_record(tmp_path / "records", f"s{n}.md", front)
+    assert closed_pipe_run("preview", "AI", "--config", config, "--now", NOW) == (0, "")
+
+
+def test_a_finished_command_keeps_its_exit_code_on_a_closed_stdout(tmp_path: Path) -> None:
+    config = site(tmp_path)
+    write_record(tmp_path / "records", "bad.md", "title: No date\ntopics: [AI]\n")
+    code, stderr = closed_pipe_run("check", "--config", config, "--now", NOW)
+    assert code == 1, "check found its problem before stdout was flushed"
+    assert stderr.startswith("feeds check: ") and len(stderr.splitlines()) == 1, stderr
+    # Unbuffered, the first problem's line fails: check stops there, and exits 0.
+    assert closed_pipe_run("check", "--config", config, "--now", NOW, unbuffered="1") == (0, "")
+
+
+def test_a_build_keeps_its_exit_code_and_report_on_a_closed_stdout(tmp_path: Path) -> None:
+    config = site(tmp_path)
+    good(tmp_path, "first")
+    report = tmp_path / "report.json"
+    assert closed_pipe_run("build", "--config", config, "--now", NOW, "-v", "--report", report) == (
+        0,
+        "",
+    )
+    assert json.loads(report.read_text(encoding="utf-8"))
+
+
+def test_a_broken_pipe_elsewhere_is_still_an_internal_error() -> None:
+    # A worker's or the stat helper's pipe breaking is a bug, not a reader that stopped:
+    # stdout is a healthy pipe here, so the error is reported, not swallowed.
+    script = (
+        "import sys, feeds.cli as cli\n"
+        "def broken(args): raise BrokenPipeError(32, 'Broken pipe')\n"
+        "cli._COMMANDS['topics'] = broken\n"
+        "sys.exit(cli.main(['topics']))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 70
+    assert result.stderr.startswith("feeds: internal error: BrokenPipeError: "), result.stderr
