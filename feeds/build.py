@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 from . import runstate
 from .model import Config
 from .report import Duplicate, RecordCounts, Report
-from .sources import list_record_files
+from .sources import display_path, list_record_files
 
 if TYPE_CHECKING:
     from .documents import Parallel
@@ -35,6 +35,12 @@ SPLIT_LISTING_FROM = 20000
 Progress = Callable[[int, int], None]
 """Called with (done, in all): files while reading, feeds while rendering; the CLI draws
 it on a terminal."""
+
+
+def shown_sources(config: Config) -> list[str]:
+    """The sources as the report names them (``Report.capped``): folders and files as
+    shown, then remote source URLs."""
+    return [display_path(path) for path in config.sources] + [s.url for s in config.remote]
 
 
 def count_records(loaded: Loaded, classified: Classified) -> RecordCounts:
@@ -137,11 +143,13 @@ def _build(
             split_from=None if workers and workers.started else SPLIT_LISTING_FROM,
         )
         key = runstate.fingerprint(config, listing)
-        if not force and (last := runstate.unchanged_report(config, key, now)) is not None:
+        last, damaged = (None, None) if force else runstate.unchanged_report(config, key, now)
+        if last is not None:
             return last
         listed = (listing.files, listing.warnings)
         del listing  # its paths and stat columns: 40 MB at 1,000,000 files
-        return _run(config, now, progress, force, listed, key, workers, prefetch)
+        run = _run(config, now, progress, force, listed, key, workers, prefetch)
+        return replace(run, warnings=(damaged, *run.warnings)) if damaged else run
 
 
 def _counted(parallel: Parallel | None, progress: Progress) -> Parallel:
@@ -217,9 +225,14 @@ def _run(
     due = min((r.published_at for r in classified.scheduled), default=None)
     if memo is not None:
         memo.save(results)
+    # Warnings about the cache's own files (damaged, ignored), like ping warnings, are
+    # this run's alone: not remembered, so a no-change rerun does not repeat them.
+    own = (memo.warning,) if memo is not None and memo.warning else ()
     # Ping warnings are this run's alone: a no-change rerun pings nothing and must not
     # repeat them (runstate repeats the remembered report).
     written = [file.path for file in (*side, *pages)]
-    runstate.remember(config, key, now, due, report, written)
+    # Capped as shown: a flood of rejections makes no huge state file, and a no-change
+    # run repeats exactly what this one printed.
+    runstate.remember(config, key, now, due, report.capped(shown_sources(config)), written)
     pinged = notify_hubs(config, results)
-    return replace(report, warnings=report.warnings + tuple(pinged)) if pinged else report
+    return replace(report, warnings=(*own, *report.warnings, *pinged))

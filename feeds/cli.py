@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from . import __version__
-from .build import build
+from .build import build, shown_sources
 from .children import catch_signals
 from .config import read_config
 from .errors import (
@@ -36,7 +36,6 @@ from .model import Config
 from .output import write_atomic
 from .remotesource import RemoteSource
 from .report import Report
-from .sources import display_path
 
 EXIT_INTERNAL = 70
 """An unexpected exception: a bug in feeds (EX_SOFTWARE from sysexits.h)."""
@@ -353,8 +352,7 @@ def run_build(args: argparse.Namespace) -> int:
             progress.clear()
     # Ten rejections a source and a count, on stderr and in the report: a listing of a
     # million bad records must not print a million lines.
-    shown = [display_path(path) for path in config.sources] + [s.url for s in config.remote]
-    report = report.capped(shown)
+    report = report.capped(shown_sources(config))
     if not args.quiet:
         for line in report.rejection_lines():
             print(line, file=sys.stderr)

@@ -17,12 +17,21 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .codedigest import code_digest
-from .errors import OutputError
+from .errors import OutputError, plural
 from .model import FeedExtras, FeedSpec, Record
 from .output import write_atomic
 from .report import FeedResult
 
 FILE_NAME = "rendered.json"
+
+
+def _usable(entry: object) -> bool:
+    """Whether a memo entry has the shape ``save`` writes: [signature, entries kept, size,
+    mtime_ns]. Exact ints, the count not negative: the memo on disk is untrusted (True is
+    an int too)."""
+    if type(entry) is not list or len(entry) != 4 or type(entry[0]) is not str:
+        return False
+    return all(type(n) is int and n >= 0 for n in entry[1:])
 
 
 def entries_digest(entries: Sequence[Record]) -> bytes:
@@ -53,16 +62,38 @@ class RenderMemo:
     cache: Path | None
     known: dict[str, list[object]] = field(default_factory=dict)
     fresh: dict[str, tuple[str, int]] = field(default_factory=dict)
+    warning: str | None = None
+    """Why the memo on disk was ignored, in all or in part (damaged); None when it was
+    usable or absent."""
 
     @classmethod
     def load(cls, output: Path, cache: Path | None) -> RenderMemo:
-        """The memo of the last run; empty without a cache or when it cannot be read."""
+        """The memo of the last run; empty without a cache or when it cannot be read.
+        Another version's memo is a quiet miss; a damaged one, or damaged entries, a
+        warning."""
         memo = cls(output, cache)
-        if cache is not None:
-            with contextlib.suppress(OSError, ValueError, TypeError):
-                data = json.loads((cache / FILE_NAME).read_bytes())
-                if isinstance(data, dict) and data.get("code") == code_digest():
-                    memo.known = dict(data["feeds"])
+        if cache is None:
+            return memo
+        path = cache / FILE_NAME
+        try:
+            data = json.loads(path.read_bytes())
+        except FileNotFoundError:
+            return memo  # a first run
+        except (OSError, ValueError) as error:
+            problem = "not JSON" if isinstance(error, ValueError) else error.strerror
+            memo.warning = f"{path}: render memo ignored ({problem}); every feed is rendered"
+            return memo
+        feeds = data.get("feeds") if isinstance(data, dict) else None
+        if not isinstance(feeds, dict):
+            memo.warning = f"{path}: render memo ignored (damaged); every feed is rendered"
+        elif data.get("code") == code_digest():
+            memo.known = {p: e for p, e in feeds.items() if _usable(e)}
+            if len(memo.known) < len(feeds):
+                bad = len(feeds) - len(memo.known)
+                memo.warning = (
+                    f"{path}: {plural(bad, 'damaged entry', 'damaged entries')} ignored "
+                    "(not the types feeds writes); those feeds are rendered again"
+                )
         return memo
 
     def reuse(self, path: str, sig: str) -> tuple[bytes, int] | None:
@@ -79,8 +110,7 @@ class RenderMemo:
         except OSError:
             return None
         kept = entry[1]
-        # Exactly an int, not negative: the memo on disk is untrusted (True is an int too).
-        return (data, kept) if type(kept) is int and kept >= 0 else None
+        return (data, kept) if type(kept) is int else None
 
     def rendered(self, path: str, sig: str, kept: int) -> None:
         """Note a file rendered (or reused) in this run with its entry count."""

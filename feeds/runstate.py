@@ -1,6 +1,8 @@
 """No-change runs: when no record file, setting or feed file changed since the last run
 and no scheduled record fell due, the last run's report stands and nothing is read,
 rendered or written. I/O: ``<cache>/last-run.json`` and a stat of each feed file.
+A damaged state file is ignored with one warning (a full run decides); the report is
+remembered as shown (``Report.capped``), so it stays small and a rerun repeats it.
 """
 
 from __future__ import annotations
@@ -48,28 +50,58 @@ def may_skip(config: Config) -> bool:
     return (config.cache / FILE_NAME).is_file()
 
 
-def unchanged_report(config: Config, key: str, now: datetime) -> Report | None:
-    """The last run's report (nothing written) when this run would do exactly the same."""
+def unchanged_report(config: Config, key: str, now: datetime) -> tuple[Report | None, str | None]:
+    """The last run's report (nothing written) when this run would do exactly the same,
+    and a warning when the state was there but damaged (then ignored: a full run decides).
+    No state (a first run) is no warning."""
     if config.cache is None or not may_skip(config):
-        return None
+        return None, None
+    path = config.cache / FILE_NAME
     try:
-        state = json.loads((config.cache / FILE_NAME).read_bytes())
-        if state["key"] != key or state["format"] != FORMAT:
-            return None
-        last_now = datetime.fromisoformat(state["now"])
-        due = state["due"] and datetime.fromisoformat(state["due"])
-        # Moving back in time, or past a scheduled record's time, changes the feeds.
-        if now < last_now or (due and now >= due):
-            return None
-        for path, (size, mtime_ns) in state["outputs"].items():
+        state = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None, None  # removed since ``may_skip`` looked
+    except OSError as error:
+        return None, f"{path}: last run's state ignored ({error.strerror}); building in full"
+    except ValueError:
+        return None, f"{path}: last run's state ignored (not JSON); building in full"
+    try:
+        return _unchanged(config, state, key, now), None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None, f"{path}: last run's state ignored (damaged or foreign); building in full"
+
+
+def _unchanged(config: Config, state: Any, key: str, now: datetime) -> Report | None:
+    """``unchanged_report`` of a read ``state``; raises for a damaged one."""
+    if not _fits(state, {"key": str, "format": str}):
+        raise TypeError("not a state feeds writes")
+    if state["key"] != key or state["format"] != FORMAT:
+        return None  # another version's or another input's state: a miss, not damage
+    if not _fits(state, _STATE):
+        raise ValueError("not a state feeds writes")
+    last_now = datetime.fromisoformat(state["now"])
+    due = state["due"] and datetime.fromisoformat(state["due"])
+    # Moving back in time, or past a scheduled record's time, changes the feeds.
+    if now < last_now or (due and now >= due):
+        return None
+    for path, (size, mtime_ns) in state["outputs"].items():
+        try:
             stat = (config.output / path).stat()
-            if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
-                return None  # a feed file was edited, replaced or deleted: rebuild it
-        if not _fits(state["report"], _REPORT):
-            return None  # tampered with: its lines would be printed as this run's
-        return Report.from_json(state["report"]).repeated()
-    except (OSError, ValueError, KeyError, TypeError, AttributeError):
-        return None  # no usable state: a full run decides
+        except OSError:
+            return None  # a feed file deleted: rebuild it
+        if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
+            return None  # a feed file was edited or replaced: rebuild it
+    report = state["report"]
+    if not _fits(report, _REPORT) or not _counts(report.get("rejected_by_source", {})):
+        raise ValueError("tampered with: its lines would be printed as this run's")
+    return Report.from_json(report).repeated()
+
+
+def _counts(value: Any) -> bool:
+    """Whether ``value`` maps text (no control characters) to counts."""
+    return type(value) is dict and all(
+        _fits(name, str) and _fits(count, int) for name, count in value.items()
+    )
 
 
 _Shape = type | tuple[type, ...] | list[Any] | dict[str, Any]
@@ -96,6 +128,15 @@ _REPORT: _Shape = {
     ],
 }
 """What ``Report.from_json`` reads from the remembered report."""
+_STATE: _Shape = {
+    "key": str,
+    "format": str,
+    "now": str,
+    "due": _OPTIONAL_TEXT,
+    "outputs": dict,
+    "report": dict,
+}
+"""What ``unchanged_report`` reads from the state before comparing."""
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 """Control characters (tab and newline aside): terminal escapes, never in a report line."""
 

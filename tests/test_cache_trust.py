@@ -215,20 +215,74 @@ def wrong_memo(memo: dict[str, Any]) -> None:
         entry[1] = kept  # entries kept
 
 
-@pytest.mark.parametrize("name", ["last-run.json", "rendered.json"])
-def test_run_state_and_render_memo_of_the_wrong_types_are_ignored(
-    tmp_path: Path, name: str
+def wrong_counts(state: dict[str, Any]) -> None:
+    state["report"]["rejected_by_source"] = {"records": "\x1b[2Jlots"}
+
+
+def cut_short(text: str) -> str:
+    return text[: len(text) // 2]
+
+
+@pytest.mark.parametrize(
+    ("name", "damage"),
+    [
+        ("last-run.json", wrong_report),
+        ("last-run.json", wrong_counts),
+        ("last-run.json", cut_short),
+        ("rendered.json", wrong_memo),
+        ("rendered.json", cut_short),
+    ],
+)
+def test_a_damaged_run_state_or_render_memo_is_a_miss_with_one_warning(
+    tmp_path: Path, name: str, damage: Callable[[Any], Any]
 ) -> None:
     config = site(tmp_path)
-    assert run_feeds("build", "--config", config, "--now", NOW).returncode == 0
+    first = run_feeds("build", "--config", config, "--now", NOW)
+    assert (first.returncode, first.stderr) == (0, "")  # no state yet: a miss, no warning
     cache = tmp_path / "cache"
-    state = json.loads((cache / name).read_bytes())
-    (wrong_report if name == "last-run.json" else wrong_memo)(state)
-    (cache / name).write_text(json.dumps(state), encoding="utf-8")
+    text = (cache / name).read_text(encoding="utf-8")
+    if damage is cut_short:
+        text = cut_short(text)
+    else:
+        state = json.loads(text)
+        damage(state)
+        text = json.dumps(state)
+    (cache / name).write_text(text, encoding="utf-8")
     if name == "rendered.json":
-        (cache / "last-run.json").unlink()
+        (cache / "last-run.json").unlink()  # make the run consult the memo
     result = run_feeds("build", "--config", config, "--now", NOW, "-v")
-    # A miss costs only time: the run reads and draws everything again, quietly.
-    assert (result.returncode, result.stderr) == (0, "")
+    # A miss costs only time: the run reads and draws everything again, and says why.
+    assert result.returncode == 0, result.stderr
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(f"{cache / name}: ") and " ignored (" in lines[0], lines[0]
+    assert "\x1b" not in result.stderr and "lots" not in result.stderr
     assert "many" not in result.stdout and "\x1b" not in result.stdout
     assert outputs(tmp_path / "public") == cold_outputs(config, tmp_path)
+    # The files are whole again, and the warning was this run's alone: a no-change run
+    # repeats the last report without it.
+    again = run_feeds("build", "--config", config, "--now", NOW)
+    assert (again.returncode, again.stderr) == (0, "")
+
+
+def test_a_flood_of_rejections_is_remembered_capped_and_repeated_alike(tmp_path: Path) -> None:
+    config = site(tmp_path, count=2)
+    for n in range(25):
+        write_record(tmp_path / "records", f"bad{n:02d}.md", "title: [\n")
+    runs = []
+    for name in ("first", "again"):
+        report = tmp_path / f"{name}.json"
+        result = run_feeds("build", "--config", config, "--now", NOW, "--report", report)
+        assert result.returncode == 0, result.stderr
+        runs.append((result.stderr, json.loads(report.read_bytes())))
+    (first, first_report), (again, again_report) = runs
+    assert len(first.splitlines()) == 11 and "and 15 more rejected" in first, first
+    # the no-change run printed and reported what the first did (but for files written)
+    assert again == first
+    for key in ("records", "rejected", "rejected_by_source", "duplicates", "warnings"):
+        assert again_report[key] == first_report[key], key
+    assert not any(f["changed"] for f in again_report["feeds"])
+    state = json.loads((tmp_path / "cache" / "last-run.json").read_bytes())["report"]
+    assert len(state["rejected"]) == 10
+    assert list(state["rejected_by_source"].values()) == [25]
+    assert state["records"]["rejected"] == 25
