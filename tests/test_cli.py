@@ -159,6 +159,7 @@ def test_report_holds_counts_rejections_and_feeds(tmp_path: Path) -> None:
         "entries": 2,
         "changed": True,
         "held_back": False,
+        "previous": None,
     }
     assert feeds[(None, "rss")]["path"] == "rss.xml"
     assert feeds[("AI", "json")]["path"] == "ai/feed.json"
