@@ -37,33 +37,68 @@ def _fail(field: str, value: Any) -> ValueError:
     return ValueError(f"{field}: unexpected {type(value).__name__} in the cache")
 
 
+_GOOD_SHAPES: set[tuple[type, ...]] = set()
+"""The types, field by field, of records already checked: a site's records come in a
+few such shapes, so most records are type-checked by one set lookup."""
+_GOOD_PARTS: set[tuple[Any, ...]] = set()
+"""Topic lists and providers already checked: a site has few, shared by many records."""
+_PARTS_LIMIT = 65536
+
+
 def _check_record(plain: Any) -> None:
     if type(plain) is not tuple or len(plain) != _RECORD_FIELDS:
         raise _fail("record", plain)
     path, line, title, url, canonical, published, updated, excerpt, body, topics, *rest = plain
     is_published, provider, images, related, category, kind, quality, heat, video = rest
-    _optional(path, str, "path")
-    _optional(line, int, "line")
-    _typed(title, str, "title")
+    shape = tuple(map(type, plain))
+    if shape not in _GOOD_SHAPES:
+        _check_types(plain)
+        _GOOD_SHAPES.add(shape)
     if title or url:  # a light record has neither
         _link(url, "url")
     _link(canonical, "canonical url")
-    _typed(published, int, "publishedDateTime")
-    _optional(updated, int, "updatedDateTime")
     _html(excerpt, "excerpt")
     _html(body, "body")
-    _strings(topics, "topics")
+    _part(topics, _strings, "topics")
+    if provider is not None:
+        _part(provider, _provider, "provider")
+    if images:
+        _check_images(images)
+    if related:
+        _check_related(related)
+    if video is not None:
+        _check_video(video)
+
+
+def _check_types(plain: tuple[Any, ...]) -> None:
+    """The type of each of a record's fields (their contents are checked apart)."""
+    path, line, title, _, _, published, updated, _, _, _, is_published, *rest = plain
+    _, images, related, category, kind, quality, heat, _ = rest
+    _optional(path, str, "path")
+    _optional(line, int, "line")
+    _typed(title, str, "title")
+    _typed(published, int, "publishedDateTime")
+    _optional(updated, int, "updatedDateTime")
     _typed(is_published, bool, "published")
-    _provider(provider, "provider")
-    _check_images(images)
-    _check_related(related)
+    _typed(images, tuple, "images")
+    _typed(related, tuple, "related")
     _optional(category, str, "category")
     _optional(kind, str, "type")
     for value, field in ((quality, "quality"), (heat, "heat")):
         if value is not None and type(value) not in (int, float):
             raise _fail(field, value)
-    if video is not None:
-        _check_video(video)
+
+
+def _part(value: Any, check: Any, field: str) -> None:
+    """``check(value, field)``, once per distinct value."""
+    try:
+        if value in _GOOD_PARTS:
+            return
+    except TypeError:  # unhashable: no tuple of strings
+        raise _fail(field, value) from None
+    check(value, field)
+    if len(_GOOD_PARTS) < _PARTS_LIMIT:
+        _GOOD_PARTS.add(value)
 
 
 def _typed(value: Any, kind: type, field: str) -> None:
