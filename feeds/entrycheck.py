@@ -54,11 +54,17 @@ def _check_record(plain: Any) -> None:
     if shape not in _GOOD_SHAPES:
         _check_types(plain)
         _GOOD_SHAPES.add(shape)
-    if title or url:  # a light record has neither
+    if title or url:
+        # A complete record, drawn in a feed: its links and HTML are checked here too.
         _link(url, "url")
-    _link(canonical, "canonical url")
-    _html(excerpt, "excerpt")
-    _html(body, "body")
+        _link(canonical, "canonical url")
+        _html(excerpt, "excerpt")
+        _html(body, "body")
+    elif excerpt is not None or body is not None:
+        raise ValueError("HTML in a light record in the cache")
+    # A light record's canonical URL only tells stories apart (render time checks every
+    # link drawn): its type is enough, and checking 100,000 URLs would cost a no-change
+    # run's worth of time.
     _part(topics, _strings, "topics")
     if provider is not None:
         _part(provider, _provider, "provider")
@@ -77,6 +83,7 @@ def _check_types(plain: tuple[Any, ...]) -> None:
     _optional(path, str, "path")
     _optional(line, int, "line")
     _typed(title, str, "title")
+    _typed(plain[4], str, "canonical url")
     _typed(published, int, "publishedDateTime")
     _optional(updated, int, "updatedDateTime")
     _typed(is_published, bool, "published")
