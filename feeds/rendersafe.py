@@ -55,9 +55,26 @@ def safe_entries(records: Sequence[Record]) -> Sequence[Record]:
     return tuple(record for record in checked if record is not None)
 
 
+_CHECKED: dict[int, tuple[Record, Record | None]] = {}
+"""``safe_record``'s answers by record: a record is drawn in every feed and format it is
+in. The record is kept beside its answer, so its id cannot be another's."""
+_CHECKED_LIMIT = 65536
+
+
 def safe_record(record: Record) -> Record | None:
     """The record with its HTML sanitized and unsafe links left out; None when its own
     link or id is not an http(s) URL; the record itself when nothing needed changing."""
+    found = _CHECKED.get(id(record))
+    if found is not None and found[0] is record:
+        return found[1]
+    safe = _safe_record(record)
+    if len(_CHECKED) >= _CHECKED_LIMIT:
+        _CHECKED.clear()
+    _CHECKED[id(record)] = (record, safe)
+    return safe
+
+
+def _safe_record(record: Record) -> Record | None:
     if not (is_safe_link(record.url) and is_safe_link(record.canonical_url)):
         return None
     excerpt = _html(record.excerpt)

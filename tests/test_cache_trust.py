@@ -202,6 +202,34 @@ def test_a_tampered_parse_cache_is_a_miss_with_one_warning(tmp_path: Path, case:
     assert (final.returncode, final.stderr) == (0, "")
 
 
+def markup_only(plain: Plain) -> Plain:
+    """Markup in the HTML fields of complete records, every link left valid: a type tells
+    nothing here, so render time has to make it safe."""
+    if not plain[2]:
+        return plain  # a light record carries no HTML
+    values = list(plain)
+    values[7] = f"<p>Tampered excerpt</p>{HOSTILE}"
+    values[8] = f"<p>Tampered body</p>{HOSTILE}"
+    values[13] = tuple((*item[:2], HOSTILE, *item[3:]) for item in values[13])
+    return tuple(values)
+
+
+def test_markup_planted_in_the_parse_cache_is_sanitized_where_it_is_drawn(
+    tmp_path: Path,
+) -> None:
+    config = site(tmp_path)
+    assert run_feeds("build", "--config", config, "--now", NOW).returncode == 0
+    cache = tmp_path / "cache"
+    tamper(cache, markup_only)
+    (cache / "last-run.json").unlink()  # make the run read the cache
+    out = tmp_path / "again"
+    result = run_feeds("build", "--config", config, "--now", NOW, "--output", out)
+    assert (result.returncode, result.stderr) == (0, "")
+    text = b"".join(outputs(out).values())
+    assert b"Tampered excerpt" in text and b"Tampered body" in text  # the entries were drawn
+    no_script_anywhere(out)
+
+
 def wrong_report(state: dict[str, Any]) -> None:
     report = state["report"]
     report["warnings"] = "\x1b[2Jab"
