@@ -353,6 +353,9 @@ def run_build(args: argparse.Namespace) -> int:
     # Ten rejections a source and a count, on stderr and in the report: a listing of a
     # million bad records must not print a million lines.
     report = report.capped(shown_sources(config))
+    if args.report:  # before anything is printed: a closed stdout must not cost the report
+        text = json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
+        write_atomic(Path(args.report).absolute(), text.encode("utf-8"))
     if not args.quiet:
         for line in report.rejection_lines():
             print(line, file=sys.stderr)
@@ -366,9 +369,6 @@ def run_build(args: argparse.Namespace) -> int:
         for duplicate in report.duplicates:
             print(f"{duplicate.path}: duplicate of {duplicate.kept} ({duplicate.url})")
         print(summary(report))
-    if args.report:
-        text = json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
-        write_atomic(Path(args.report).absolute(), text.encode("utf-8"))
     if report.held_back:
         return EXIT_HELD_BACK
     if args.strict and report.rejected:

@@ -285,15 +285,17 @@ def test_a_finished_command_keeps_its_exit_code_on_a_closed_stdout(tmp_path: Pat
     assert closed_pipe_run("check", "--config", config, "--now", NOW, unbuffered="1") == (0, "")
 
 
-def test_a_build_keeps_its_exit_code_and_report_on_a_closed_stdout(tmp_path: Path) -> None:
+@pytest.mark.parametrize("unbuffered", BUFFERING.values(), ids=BUFFERING)
+def test_a_build_keeps_its_exit_code_and_report_on_a_closed_stdout(
+    tmp_path: Path, unbuffered: str
+) -> None:
+    # Unbuffered, the -v summary's print fails at once: the report is written before it.
     config = site(tmp_path)
     good(tmp_path, "first")
     report = tmp_path / "report.json"
-    assert closed_pipe_run("build", "--config", config, "--now", NOW, "-v", "--report", report) == (
-        0,
-        "",
-    )
-    assert json.loads(report.read_text(encoding="utf-8"))
+    args = ("build", "--config", config, "--now", NOW, "-v", "--report", report)
+    assert closed_pipe_run(*args, unbuffered=unbuffered) == (0, "")
+    assert json.loads(report.read_text(encoding="utf-8"))["records"]["published"] == 1
 
 
 def test_a_broken_pipe_elsewhere_is_still_an_internal_error() -> None:
