@@ -21,7 +21,7 @@ from typing import NoReturn, TextIO
 from . import __version__
 from .build import build, shown_sources
 from .children import catch_signals
-from .config import read_config
+from .config import DEFAULT_CONFIG, read_config
 from .errors import (
     EXIT_HELD_BACK,
     EXIT_OK,
@@ -41,7 +41,6 @@ EXIT_INTERNAL = 70
 """An unexpected exception: a bug in feeds (EX_SOFTWARE from sysexits.h)."""
 EXIT_INTERRUPTED = 130
 
-DEFAULT_CONFIG = "config/feeds.yaml"
 TABLE_WIDTH = 100
 """Columns ``feeds topics`` fits its table into without ``--wide``."""
 DEFAULT_REFRESH_MINUTES = 60

@@ -21,15 +21,14 @@ from .model import (
     SourceLocation,
 )
 from .sources import display_path
-from .yamllimits import check_events, read_limited
+from .yamllimits import SAFE_LOADER, check_events, read_limited
 
 __all__ = ["KEYS", "Key", "read_config", "validate_config"]
 
-_DEFAULT = "config/feeds.yaml"
-"""Where the commands look without --config (``cli.DEFAULT_CONFIG``)."""
+DEFAULT_CONFIG = "config/feeds.yaml"
+"""Where the commands look without --config."""
 
-# The C loader is several times faster; PyYAML built without libyaml lacks it.
-_Base: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_Base: Any = SAFE_LOADER
 
 
 class _Loader(_Base):  # type: ignore[misc]
@@ -79,7 +78,9 @@ def read_config(path: Path) -> Config:
     try:
         raw = read_limited(path, "check that --config names the right file")
     except FileNotFoundError:
-        init = "feeds init RECORDS_FOLDER" + ("" if display == _DEFAULT else f" --config {display}")
+        init = "feeds init RECORDS_FOLDER" + (
+            "" if display == DEFAULT_CONFIG else f" --config {display}"
+        )
         raise ConfigError(
             f"config file {display} not found; run '{init}' to write one, or pass --config FILE"
         ) from None
