@@ -9,15 +9,13 @@ light record's canonical URL) is made safe where it is drawn (``rendersafe``).
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+from .errors import TERMINAL_CONTROL
 from .urls import is_host_name, url_problem
 
 _RECORD_FIELDS = 19
 """Items of a plain record (``codec._record``)."""
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-"""Control characters (tab and newline aside) a message or path never holds."""
 _VIDEO_PROVIDERS = frozenset({"youtube", "vimeo"})
 
 
@@ -195,5 +193,5 @@ def _check_rejection(item: Any) -> None:
     _optional(line, int, "rejection.line")
     _optional(field, str, "rejection.field")
     _typed(message, str, "rejection.message")
-    if _CONTROL.search(path + message + (field or "")):
+    if TERMINAL_CONTROL.search(path + message + (field or "")):
         raise ValueError("rejection: control characters in the cache")

@@ -16,6 +16,7 @@ Only ``cli.main`` catches these and turns them into a line on stderr and an exit
 
 from __future__ import annotations
 
+import re
 import signal
 from collections.abc import Sequence
 from typing import ClassVar
@@ -116,6 +117,10 @@ class Interrupted(KeyboardInterrupt):
         if self.signum == signal.SIGINT:  # Ctrl-C, as the user knows it
             return "feeds: interrupted"
         return f"feeds: interrupted by {signal.Signals(self.signum).name}"
+
+
+TERMINAL_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+"""Control characters (tab and newline aside): terminal escapes, never in a message line."""
 
 
 def utf8_text(data: bytes, display: str, error: type[FeedsError]) -> str:

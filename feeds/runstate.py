@@ -10,14 +10,13 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-import re
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from .codedigest import code_digest
-from .errors import OutputError
+from .errors import TERMINAL_CONTROL, OutputError
 from .model import Config
 from .output import write_atomic
 from .report import Report
@@ -137,8 +136,6 @@ _STATE: _Shape = {
     "report": dict,
 }
 """What ``unchanged_report`` reads from the state before comparing."""
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-"""Control characters (tab and newline aside): terminal escapes, never in a report line."""
 
 
 def _fits(value: Any, shape: _Shape) -> bool:
@@ -150,7 +147,7 @@ def _fits(value: Any, shape: _Shape) -> bool:
             key in value and _fits(value[key], inner) for key, inner in shape.items()
         )
     kinds = shape if isinstance(shape, tuple) else (shape,)
-    if type(value) is str and _CONTROL.search(value):
+    if type(value) is str and TERMINAL_CONTROL.search(value):
         return False
     return type(value) in kinds  # exact: a bool is no count
 
