@@ -25,13 +25,18 @@ from .report import FeedResult
 FILE_NAME = "rendered.json"
 
 
-def _usable(entry: object) -> bool:
-    """Whether a memo entry has the shape ``save`` writes: [signature, entries kept, size,
-    mtime_ns]. Exact ints, the count not negative: the memo on disk is untrusted (True is
-    an int too)."""
-    if type(entry) is not list or len(entry) != 4 or type(entry[0]) is not str:
-        return False
-    return all(type(n) is int and n >= 0 for n in entry[1:])
+def _entry(value: object) -> tuple[str, int, int, int] | None:
+    """A memo entry as ``save`` writes it, [signature, entries kept, size, mtime_ns], or
+    None for anything else. Exact ints, none negative: the memo on disk is untrusted (True
+    is an int too)."""
+    if type(value) is not list or len(value) != 4:
+        return None
+    sig, kept, size, mtime = value
+    if type(sig) is not str or type(kept) is not int or type(size) is not int:
+        return None
+    if type(mtime) is not int or min(kept, size, mtime) < 0:
+        return None
+    return sig, kept, size, mtime
 
 
 def entries_digest(entries: Sequence[Record]) -> bytes:
@@ -60,7 +65,7 @@ class RenderMemo:
 
     output: Path
     cache: Path | None
-    known: dict[str, list[object]] = field(default_factory=dict)
+    known: dict[str, tuple[str, int, int, int]] = field(default_factory=dict)
     fresh: dict[str, tuple[str, int]] = field(default_factory=dict)
     warning: str | None = None
     """Why the memo on disk was ignored, in all or in part (damaged); None when it was
@@ -87,7 +92,7 @@ class RenderMemo:
         if not isinstance(feeds, dict):
             memo.warning = f"{path}: render memo ignored (damaged); every feed is rendered"
         elif data.get("code") == code_digest():
-            memo.known = {p: e for p, e in feeds.items() if _usable(e)}
+            memo.known = {p: e for p, v in feeds.items() if (e := _entry(v)) is not None}
             if len(memo.known) < len(feeds):
                 bad = len(feeds) - len(memo.known)
                 memo.warning = (
@@ -100,17 +105,16 @@ class RenderMemo:
         """The file's bytes and entry count when it was made from exactly these inputs."""
         self.fresh[path] = (sig, -1)
         entry = self.known.get(path)
-        if not isinstance(entry, list) or len(entry) != 4 or entry[0] != sig:
+        if entry is None or entry[0] != sig:
             return None
         try:
             stat = (self.output / path).stat()
-            if [stat.st_size, stat.st_mtime_ns] != entry[2:]:
+            if (stat.st_size, stat.st_mtime_ns) != entry[2:]:
                 return None  # edited or replaced since: render it again
             data = (self.output / path).read_bytes()
         except OSError:
             return None
-        kept = entry[1]
-        return (data, kept) if type(kept) is int else None
+        return data, entry[1]
 
     def rendered(self, path: str, sig: str, kept: int) -> None:
         """Note a file rendered (or reused) in this run with its entry count."""
