@@ -116,10 +116,10 @@ def _build(
 ) -> Report:
     """Run one build and write the feeds whose bytes changed, then tell the WebSub hubs.
 
-    Rejected records are reported, not raised. Reading and rendering need no lock; only
-    publishing takes the output folder's lock. A RenderError stops the run before any
-    write; an OutputError stops it midway, and every file is then either its previous
-    version or its complete new one. A failed ping is a warning: the exit code stays.
+    Rejected records are reported (ten a source and a count), not raised. Reading and
+    rendering need no lock; only publishing takes the output folder's lock. A RenderError
+    stops the run before any write; an OutputError stops it midway, and every file is
+    then either its previous version or its complete new one. A failed ping is a warning: the exit code stays.
     """
     with contextlib.ExitStack() as stack:
         workers = prefetch = None
@@ -210,6 +210,9 @@ def _run(
         sources_failed=loaded.failed_sources > 0,
     )
     kept = {h.path: h.previous for h in held}  # what each held-back feed's file holds
+    # Ten rejections a source and a count, as shown and remembered: a listing of a million
+    # bad records must not print a million lines nor make a huge state file, and a
+    # no-change run repeats exactly what this one printed.
     report = Report(
         counts=count_records(loaded, classified),
         rejected=loaded.rejected,
@@ -221,7 +224,7 @@ def _run(
         warnings=loaded.warnings
         + (*warnings, *found, *rendered.warnings)
         + tuple(h.message() for h in held),
-    )
+    ).capped(shown_sources(config))
     due = min((r.published_at for r in classified.scheduled), default=None)
     if memo is not None:
         memo.save(results)
@@ -231,8 +234,6 @@ def _run(
     # Ping warnings are this run's alone: a no-change rerun pings nothing and must not
     # repeat them (runstate repeats the remembered report).
     written = [file.path for file in (*side, *pages)]
-    # Capped as shown: a flood of rejections makes no huge state file, and a no-change
-    # run repeats exactly what this one printed.
-    runstate.remember(config, key, now, due, report.capped(shown_sources(config)), written)
+    runstate.remember(config, key, now, due, report, written)
     pinged = notify_hubs(config, results)
     return replace(report, warnings=(*own, *report.warnings, *pinged))

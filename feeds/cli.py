@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import NoReturn, TextIO
 
 from . import __version__
-from .build import build, shown_sources
+from .build import build
 from .children import catch_signals
 from .config import DEFAULT_CONFIG, read_config
 from .errors import (
@@ -349,9 +349,6 @@ def run_build(args: argparse.Namespace) -> int:
     finally:
         if progress is not None:
             progress.clear()
-    # Ten rejections a source and a count, on stderr and in the report: a listing of a
-    # million bad records must not print a million lines.
-    report = report.capped(shown_sources(config))
     if args.report:  # before anything is printed: a closed stdout must not cost the report
         text = json.dumps(report.to_json(), indent=2, ensure_ascii=False) + "\n"
         write_atomic(Path(args.report).absolute(), text.encode("utf-8"))
