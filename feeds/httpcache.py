@@ -295,11 +295,11 @@ class Client:
             raise _Retry(_transport_problem(error, limits.timeout)) from None
         except requests.exceptions.ChunkedEncodingError:
             raise _Retry("the connection broke while reading the response") from None
-        except ValueError:  # requests parses a redirect's Location even when not following
-            raise FetchError(url, "redirected to an unusable URL") from None
         except requests.RequestException as error:
             # Never the exception's text: InvalidHeader, for one, quotes the header value.
             raise FetchError(url, f"request failed ({type(error).__name__})") from None
+        except ValueError:  # requests parses a redirect's Location even when not following
+            raise FetchError(url, "redirected to an unusable URL") from None
 
     def _handle(
         self, url: str, target: str, cached: CacheEntry | None, response: requests.Response
