@@ -119,7 +119,8 @@ def _build(
     Rejected records are reported (ten a source and a count), not raised. Reading and
     rendering need no lock; only publishing takes the output folder's lock. A RenderError
     stops the run before any write; an OutputError stops it midway, and every file is
-    then either its previous version or its complete new one. A failed ping is a warning: the exit code stays.
+    then either its previous version or its complete new one. A failed ping is a warning:
+    the exit code stays.
     """
     with contextlib.ExitStack() as stack:
         workers = prefetch = None
