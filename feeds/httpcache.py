@@ -23,7 +23,7 @@ import requests
 from urllib3.exceptions import ReadTimeoutError
 
 from .errors import OutputError
-from .httplimits import Deadline, bounded, header_int, http_url
+from .httplimits import CutOff, Deadline, bounded, header_int, http_url
 from .output import write_atomic
 
 MAX_REDIRECTS = 5
@@ -253,16 +253,11 @@ class Client:
         self.requests += 1
         # The whole exchange, body included, ends with the source's time: a server that
         # drips a byte a second passes every per-read timeout.
-        with Deadline(left) as deadline:
-            try:
-                result = self._exchange(url, target, cached, headers, left)
-            except (_Retry, FetchError):
-                if deadline.fired:
-                    raise self._out_of_time(url) from None
-                raise
-        if deadline.fired:
-            raise self._out_of_time(url)
-        return result
+        try:
+            with Deadline(left):
+                return self._exchange(url, target, cached, headers, left)
+        except CutOff:
+            raise self._out_of_time(url) from None
 
     def _out_of_time(self, url: str) -> FetchError:
         return FetchError(url, f"time budget used up (total_time {self.limits.total_time:g} s)")

@@ -58,10 +58,15 @@ def http_url(base: str, link: str) -> str | None:
     return url
 
 
+class CutOff(Exception):
+    """A ``Deadline`` passed: the connections were shut down, and whatever was read by then
+    (it may look complete) is not the server's answer."""
+
+
 class Deadline:
     """A bound on the requests this thread makes in a ``with`` block, through a ``bounded``
-    session: ``seconds`` in all. ``fired`` tells that time ran out and the connections were
-    shut down; the answer read meanwhile may look complete, and must not be used."""
+    session: ``seconds`` in all. When time runs out the connections are shut down and the
+    block ends in ``CutOff``, whatever it raised or returned meanwhile."""
 
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
@@ -82,6 +87,8 @@ class Deadline:
         _current.deadline = self._outer
         self._done.set()
         self._thread.join()
+        if self.fired:
+            raise CutOff(self.seconds) from None
 
     def watch(self, connection: HTTPConnection) -> None:
         """Shut ``connection`` down when the deadline passes (at once if it has)."""

@@ -23,7 +23,7 @@ import requests
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
-from .httplimits import BoundedAdapter, BoundedPool, BoundedTLSPool, Deadline
+from .httplimits import BoundedAdapter, BoundedPool, BoundedTLSPool, CutOff, Deadline
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -223,18 +223,20 @@ def head(
     ``seconds`` in all; raises GuardError."""
     attempt = _Attempt(reach)
     token = _CURRENT.set(attempt)
-    deadline = Deadline(max(seconds, 0.0))
     try:
         request = session.prepare_request(requests.Request("HEAD", url, headers=dict(headers)))
         # The adapter, not session.send: the session parses a redirect's Location even when
         # not following it, and raises ValueError on a malformed one (``http://[::1``).
-        with deadline, session.get_adapter(url).send(request, timeout=timeout) as response:
-            reply = Reply(response.status_code, response.headers)
-    except (requests.RequestException, ValueError, OSError) as error:
+        with (
+            Deadline(max(seconds, 0.0)),
+            session.get_adapter(url).send(request, timeout=timeout) as response,
+        ):
+            return Reply(response.status_code, response.headers)
+    except (requests.RequestException, ValueError, OSError, CutOff) as error:
         if attempt.refused is not None:
             raise GuardError(attempt.refused, refused=True) from None
-        if deadline.fired:
-            raise _cut_off(seconds) from None
+        if isinstance(error, CutOff):
+            raise GuardError(f"took longer than {seconds:.3g} s; cut off", cut_off=True) from None
         if isinstance(error, requests.Timeout):
             raise GuardError("timed out") from None
         # Never the exception's text: it may quote URLs or headers at length.
@@ -243,10 +245,3 @@ def head(
     finally:
         _CURRENT.reset(token)
         session.close()  # no connection outlives its attempt (and its deadline)
-    if deadline.fired:  # whatever was read by then is not the server's answer
-        raise _cut_off(seconds)
-    return reply
-
-
-def _cut_off(seconds: float) -> GuardError:
-    return GuardError(f"took longer than {seconds:.3g} s; cut off", cut_off=True)

@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import requests
 
-from .httplimits import Deadline, bounded
+from .httplimits import CutOff, Deadline, bounded
 
 _ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\"()]+)")
 
@@ -99,9 +99,10 @@ def _ping(
     for attempt in range(retries + 1):
         if attempt:
             sleep(backoff * 2 ** (attempt - 1))  # 0.5, 1, 2 … seconds
-        with Deadline(_whole(timeout)) as deadline:
-            answer = _post(bounded(session), hub, data, timeout)
-        if deadline.fired:  # whatever was read by then is not the hub's answer
+        try:
+            with Deadline(_whole(timeout)):
+                answer = _post(bounded(session), hub, data, timeout)
+        except CutOff:
             problem = f"timed out (the whole answer took over {_whole(timeout):g} s)"
             continue
         if isinstance(answer, _Failed):
