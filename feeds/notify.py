@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 import requests
 
+from .errors import plural
 from .httplimits import CutOff, Deadline, bounded
 
 _ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\"()]+)")
@@ -116,8 +117,7 @@ def _ping(
         problem = _problem_of(answer)
         if not _retryable(answer.status_code):
             return problem, True
-    tries = retries + 1
-    return f"{problem} (after {tries} {'try' if tries == 1 else 'tries'})", answered
+    return f"{problem} (after {plural(retries + 1, 'try', 'tries')})", answered
 
 
 def ping_hubs(

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
 
+from .errors import plural
 from .model import Image, Record, Site
 from .opml import TreeNode, parent_tree
 from .rendersafe import safe_html
@@ -187,7 +188,7 @@ def _how_to_subscribe(
 
 
 def _summary(page: TopicPage) -> str:
-    count = f"{page.entries} {'story' if page.entries == 1 else 'stories'}"
+    count = plural(page.entries, "story", "stories")
     newest = f", newest {_time(page.newest)}" if page.newest is not None else ""
     return f'<span class="count">{count}{newest}</span>'
 

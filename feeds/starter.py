@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from .errors import UsageError
+from .errors import UsageError, plural
 from .model import Config, Site, SourceLocation
 from .reading import load_records
 from .slugs import topic_key
@@ -173,8 +173,7 @@ def starter_config(folder: Path, config_path: Path) -> Starter:
     elif counts:
         lines.append(f"topics:                              # found in {len(records)} records")
         for key, count in ranked:
-            noun = "record" if count == 1 else "records"
-            lines.append(f"  - name: {_yaml_text(spelling[key])}  # {count} {noun}")
+            lines.append(f"  - name: {_yaml_text(spelling[key])}  # {plural(count, 'record')}")
     else:
         lines.append("topics: []                           # no topics found in the records")
     return Starter("\n".join(lines) + "\n", topic_files)
