@@ -22,7 +22,6 @@ from html import escape
 from .errors import plural
 from .model import Image, Record, Site
 from .opml import TreeNode, parent_tree
-from .rendersafe import safe_html
 from .sanitize import clean_text
 
 FORMATS: dict[str, tuple[str, str]] = {
@@ -259,10 +258,8 @@ def _entry(record: Record) -> list[str]:
     lines.append(f'<p class="meta">{" · ".join(meta)}</p>')
     if record.images:
         lines.append(_thumbnail(record.images[0]))
-    # Sanitized again, not trusted: records from the parse cache are untrusted input too.
-    excerpt = safe_html(record.excerpt) if record.excerpt else None
-    if excerpt:
-        lines.append(f'<div class="excerpt">{clean_text(excerpt)}</div>')
+    if record.excerpt:  # sanitized again where the page's records are chosen (``sitepages``)
+        lines.append(f'<div class="excerpt">{record.excerpt}</div>')
     lines.append("</article>")
     return lines
 

@@ -12,6 +12,7 @@ from .guard import Previous
 from .model import Config
 from .opml import OpmlFeed, choose_feeds, render_opml
 from .pages import FeedLink, TopicPage, render_index_page, render_topic_page
+from .rendersafe import safe_entries
 from .selection import PlannedFeed
 from .topictree import parents
 
@@ -48,7 +49,8 @@ def site_files(
     for feed in planned:
         spec = feed.spec
         first = spec.path(spec.formats[0])
-        entries = rendered.current.get(first, feed.entries)
+        # As the feed drew them (``render_feed``): cached records are untrusted input.
+        entries = safe_entries(rendered.current.get(first, feed.entries))
         parent = above.get(spec.topic) if spec.topic is not None else None
         home = page_url(spec, site.url)
         page = TopicPage(
