@@ -566,11 +566,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         _flushed(EXIT_OK)
         raise
     except FeedsError as error:
-        line = str(error)
-        print(line if line.startswith("feeds: ") else f"feeds: {line}", file=sys.stderr)
+        print(f"feeds: {error}", file=sys.stderr)
         return _flushed(error.exit_code)
     except Interrupted as error:
-        print(error, file=sys.stderr)
+        print(f"feeds: {error}", file=sys.stderr)
         if argv is None:
             _exit_now(error.exit_code)
         return error.exit_code

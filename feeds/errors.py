@@ -115,8 +115,8 @@ class Interrupted(KeyboardInterrupt):
 
     def __str__(self) -> str:
         if self.signum == signal.SIGINT:  # Ctrl-C, as the user knows it
-            return "feeds: interrupted"
-        return f"feeds: interrupted by {signal.Signals(self.signum).name}"
+            return "interrupted"
+        return f"interrupted by {signal.Signals(self.signum).name}"
 
 
 TERMINAL_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
