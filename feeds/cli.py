@@ -11,7 +11,6 @@ import contextlib
 import dataclasses
 import json
 import os
-import select
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -534,6 +533,8 @@ def _stdout_reader_gone(error: BaseException) -> bool:
     socket); a broken pipe elsewhere (a worker, the stat helper) stays an internal error."""
     if not isinstance(error, BrokenPipeError):
         return False
+    import select  # only for this: not loaded by every cron run
+
     try:
         poller = select.poll()
         poller.register(sys.stdout.fileno(), select.POLLOUT)
