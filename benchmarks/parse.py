@@ -1,4 +1,4 @@
-"""Front-matter parse cost per record: feeds.fastyaml against PyYAML's C loader.
+"""Front-matter parse cost per record: feeds.records.fastyaml against PyYAML's C loader.
 
 Both read the same front matter blocks in memory (no I/O), alternating, several times;
 prints the medians. Default folder: the real powerapps corpus in ../shared.
@@ -21,7 +21,7 @@ import yaml
 PROJECT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(PROJECT))
 
-from feeds.fastyaml import parse  # noqa: E402
+from feeds.records.fastyaml import parse  # noqa: E402
 
 CORPUS = PROJECT.parent / "shared" / "corpus" / "powerapps" / "_news"
 

@@ -17,17 +17,17 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from . import runstate
-from .model import Config
-from .report import Duplicate, RecordCounts, Report
-from .sources import display_path, list_record_files
+from .core.model import Config
+from .core.report import Duplicate, RecordCounts, Report
+from .sources.local import display_path, list_record_files
+from .speed import runstate
 
 if TYPE_CHECKING:
-    from .documents import Parallel
-    from .reading import Loaded
-    from .selection import Classified
-    from .sources import SourceFile
-    from .workers import Prefetch, Workers
+    from .records.reading import Loaded
+    from .render.documents import Parallel
+    from .selection.select import Classified
+    from .sources.local import SourceFile
+    from .speed.workers import Prefetch, Workers
 
 SPLIT_LISTING_FROM = 20000
 """From this many files listed on, a helper process reads most of the other files' stats."""
@@ -128,8 +128,8 @@ def _build(
             # Records will be read: start the parser processes before listing, while this
             # process is small (a forked worker's resident memory counts it again); with
             # no parse cache to consult, they read each file as soon as it is listed.
-            from .cache import ParseCache
-            from .workers import Prefetch, Workers
+            from .speed.cache import ParseCache
+            from .speed.workers import Prefetch, Workers
 
             _keep_freed_memory()
             workers = stack.enter_context(Workers())
@@ -176,13 +176,13 @@ def _run(
 ) -> Report:
     # Imported only now: a cron run with nothing to do never loads the stages (PyYAML's
     # record loader, nh3, markdown-it, feedgen, lxml, multiprocessing).
-    from .documents import render_all
-    from .publish import learn_enclosures, notify_hubs, publish, read_sealed, redirect_maps
-    from .reading import complete, load_records
-    from .rendermemo import RenderMemo
-    from .selection import classify, plan_feeds
-    from .sitepages import site_files
-    from .workers import Workers
+    from .publish.stage import learn_enclosures, notify_hubs, publish, read_sealed, redirect_maps
+    from .records.reading import complete, load_records
+    from .render.documents import render_all
+    from .render.sitepages import site_files
+    from .selection.select import classify, plan_feeds
+    from .speed.rendermemo import RenderMemo
+    from .speed.workers import Workers
 
     _keep_freed_memory()
     with started or Workers() as workers:

@@ -19,9 +19,10 @@ from typing import NoReturn, TextIO
 
 from . import __version__
 from .build import build
-from .children import catch_signals
-from .config import DEFAULT_CONFIG, read_config
-from .errors import (
+from .config.load import DEFAULT_CONFIG, read_config
+from .config.remotes import RemoteSource
+from .core.children import catch_signals
+from .core.errors import (
     EXIT_HELD_BACK,
     EXIT_OK,
     EXIT_REJECTED,
@@ -31,10 +32,9 @@ from .errors import (
     closest,
     plural,
 )
-from .model import Config
-from .output import write_atomic
-from .remotesource import RemoteSource
-from .report import Report
+from .core.model import Config
+from .core.report import Report
+from .publish.output import write_atomic
 
 EXIT_INTERNAL = 70
 """An unexpected exception: a bug in feeds (EX_SOFTWARE from sysexits.h)."""
@@ -419,8 +419,8 @@ def run_init(args: argparse.Namespace) -> int:
         raise UsageError(
             f"init: records folder {folder} not found; pass the folder holding your records"
         )
-    from . import starter  # loaded only for this command
-    from .sources import display_path
+    from .config import starter  # loaded only for this command
+    from .sources.local import display_path
 
     starter.refuse_published_folders(target)
     written = starter.starter_config(folder, target)
@@ -439,7 +439,7 @@ def _output(args: argparse.Namespace) -> tuple[Config, Path]:
 def _serve_target(args: argparse.Namespace) -> tuple[Path, str | None]:
     """The folder to serve and the site.url its pages link to: from the config or, for a
     folder named where there is no config file, from the folder's own feeds."""
-    from .previewlinks import find_site_url
+    from .serve.links import find_site_url
 
     if args.folder and args.output:
         raise UsageError("serve: name the folder once, as FOLDER or with --output")
@@ -453,7 +453,7 @@ def _serve_target(args: argparse.Namespace) -> tuple[Path, str | None]:
 
 def run_serve(args: argparse.Namespace) -> int:
     """``feeds serve [FOLDER]``: the output folder on http://127.0.0.1:8000/ until Ctrl-C."""
-    from .serve import serve
+    from .serve.server import serve
 
     root, site_url = _serve_target(args)
     if site_url is None:
@@ -473,7 +473,7 @@ def run_serve(args: argparse.Namespace) -> int:
 
 def run_serve_config(args: argparse.Namespace) -> int:
     """``feeds serve-config SERVER``: a configuration snippet on stdout."""
-    from .serveconfig import serve_config, site_path, topic_redirects
+    from .serve.snippets import serve_config, site_path, topic_redirects
 
     config, root = _output(args)
     minutes = config.refresh_minutes or DEFAULT_REFRESH_MINUTES

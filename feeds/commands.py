@@ -13,14 +13,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from .errors import RenderError, UsageError, closest
-from .model import Config, Record
-from .reading import complete, load_records
-from .render import render_feed
-from .selection import Classified, PlannedFeed, assign_topics, classify, plan_feeds
-from .slugs import topic_key
-from .starter import placeholders
-from .topictree import TopicIndex, parents
+from .config.starter import placeholders
+from .config.topics import TopicIndex, parents
+from .core.errors import RenderError, UsageError, closest
+from .core.model import Config, Record
+from .core.slugs import topic_key
+from .records.reading import complete, load_records
+from .render.feed import render_feed
+from .selection.select import Classified, PlannedFeed, assign_topics, classify, plan_feeds
 
 
 def _uncached(config: Config) -> Config:

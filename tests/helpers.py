@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from feeds.model import FeedSpec, Record, SourceLocation
+from feeds.core.model import FeedSpec, Record, SourceLocation
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from feeds import fastyaml
-from feeds import workers as workers_module
-from feeds.codec import decode_entry
+from feeds.records import fastyaml
+from feeds.speed import workers as workers_module
+from feeds.speed.codec import decode_entry
 from tests.helpers import run_feeds, write_config, write_record
 
 NOW = "2026-10-01T00:00:00Z"
@@ -152,7 +152,7 @@ def test_parallel_and_fast_yaml_paths_equal_the_plain_path(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     corpus(tmp_path, 120)
-    from feeds.sources import find_record_files
+    from feeds.sources.local import find_record_files
 
     files, _ = find_record_files([tmp_path / "records"])
     monkeypatch.setattr(workers_module, "PARALLEL_FROM", 1)
@@ -205,7 +205,7 @@ def test_a_listing_split_in_two_processes_notices_changes_in_either_half(
     from datetime import datetime
 
     from feeds import build as build_module
-    from feeds.config import read_config
+    from feeds.config.load import read_config
 
     config = read_config(corpus(tmp_path, 60))
     now = datetime.fromisoformat(NOW)

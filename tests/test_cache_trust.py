@@ -16,8 +16,8 @@ import feedparser
 import lxml.html
 import pytest
 
-from feeds.cache import FILE_NAME
-from feeds.codec import decode_entry, encode_entry
+from feeds.speed.cache import FILE_NAME
+from feeds.speed.codec import decode_entry, encode_entry
 from tests.helpers import ROOT, run_feeds, write_config, write_record
 
 NOW = "2026-10-01T00:00:00Z"
@@ -70,7 +70,7 @@ def test_changed_code_or_library_versions_redraw_past_every_cache(tmp_path: Path
     cache, rss = tmp_path / "cache", tmp_path / "public" / "rss.xml"
     build_with(pkg, config)
     assert b"<generator>feeds</generator>" in rss.read_bytes()
-    render = pkg / "feeds" / "render.py"
+    render = pkg / "feeds" / "render" / "feed.py"
     source = render.read_text(encoding="utf-8")
 
     # The package's code changes (an upgrade of feeds): the no-change shortcut must not

@@ -9,7 +9,7 @@ import pytest
 
 from feeds.cli import main
 from feeds.commands import loose_key, similar_names
-from feeds.config import read_config
+from feeds.config.load import read_config
 from tests.helpers import SHARED, run_feeds, write_config, write_record
 
 NOW = "2026-10-01T00:00:00Z"

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from feeds.keys import KEYS, Key
+from feeds.config.keys import KEYS, Key
 from tests.helpers import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from feeds.enclosures import CACHE_FILE, Enclosure, EnclosureCache
-from feeds.netguard import Reach
+from feeds.net.enclosures import CACHE_FILE, Enclosure, EnclosureCache
+from feeds.net.guard import Reach
 from tests.httpserver import running
 
 UA = "feeds/test (+https://feeds.example.org/)"
@@ -250,7 +250,7 @@ def test_build_adds_rss_enclosures_asked_once(tmp_path: Path, server: _Server) -
     import feedparser
 
     from feeds import build
-    from feeds.config import read_config
+    from feeds.config.load import read_config
     from tests.helpers import write_config, write_record
 
     for n, image in enumerate(["/a.jpg", "/missing.jpg"]):

@@ -15,9 +15,9 @@ from typing import Any
 import feedparser
 import pytest
 
-from feeds.notify import ping_hub
-from feeds.remote import RemoteResult, RemoteSource, fetch, user_agent
-from feeds.report import RecordCounts, Rejection, Report, source_of
+from feeds.core.report import RecordCounts, Rejection, Report, source_of
+from feeds.publish.notify import ping_hub
+from feeds.sources.remote import RemoteResult, RemoteSource, fetch, user_agent
 from tests.helpers import run_feeds, write_config, write_record
 from tests.httpserver import FixtureServer, local_session, running, serve
 

@@ -15,8 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from feeds.enclosures import CACHE_FILE, Enclosure, EnclosureCache
-from feeds.netguard import Reach, address_problem, literal_address
+from feeds.net.enclosures import CACHE_FILE, Enclosure, EnclosureCache
+from feeds.net.guard import Reach, address_problem, literal_address
 from tests.helpers import run_feeds, write_config, write_record
 from tests.httpserver import running
 
@@ -285,7 +285,7 @@ def test_the_phase_budget_bounds_a_drip_too(tmp_path: Path, server: _Server) -> 
 
 
 def test_private_images_setting(tmp_path: Path) -> None:
-    from feeds.config import read_config
+    from feeds.config.load import read_config
 
     base = "site: {title: T, url: 'https://feeds.example.org/'}\nsources: [.]\n"
     assert read_config(write_config(tmp_path, base)).private_images is False

@@ -18,7 +18,7 @@ import feedparser
 import pytest
 import yaml
 
-from feeds.config import read_config
+from feeds.config.load import read_config
 from tests.helpers import CORPUS, run_feeds
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared is not present")

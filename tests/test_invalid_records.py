@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from feeds.sources import SourceFile
-from feeds.workers import load_file
+from feeds.sources.local import SourceFile
+from feeds.speed.workers import load_file
 
 INVALID = Path(__file__).parent / "data" / "invalid"
 FIX_URL = "use an absolute http(s) URL"

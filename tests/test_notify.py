@@ -12,7 +12,7 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 
-from feeds.notify import ping_hub, ping_hubs
+from feeds.publish.notify import ping_hub, ping_hubs
 from tests.httpserver import local_session, running
 
 FEEDS = ["https://feeds.example.org/ai/rss.xml", "https://feeds.example.org/ai/atom.xml"]

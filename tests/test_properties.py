@@ -18,10 +18,10 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from feeds.build import build
-from feeds.model import Config, FeedSpec, Provider, Record, Site, SourceLocation
-from feeds.render import render_feed
-from feeds.sanitize import clean_text
-from feeds.slugs import topic_key
+from feeds.core.model import Config, FeedSpec, Provider, Record, Site, SourceLocation
+from feeds.core.slugs import topic_key
+from feeds.records.sanitize import clean_text
+from feeds.render.feed import render_feed
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 TOPICS = ["AI", "ai ", "Space", "Open  Source", "C/C++", "Café", "🚀"]

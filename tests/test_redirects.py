@@ -12,11 +12,11 @@ from urllib.parse import urlsplit
 import feedparser
 import pytest
 
-from feeds.config import read_config
-from feeds.model import FeedSpec, Record, SourceLocation
-from feeds.redirects import plan_redirects, redirect_files
-from feeds.render import render_feed
-from feeds.selection import plan_feeds
+from feeds.config.load import read_config
+from feeds.core.model import FeedSpec, Record, SourceLocation
+from feeds.publish.redirects import plan_redirects, redirect_files
+from feeds.render.feed import render_feed
+from feeds.selection.select import plan_feeds
 from tests.helpers import run_feeds, write_config
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC)

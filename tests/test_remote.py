@@ -1,4 +1,4 @@
-"""Remote sources (feeds/remote.py, feeds/httpcache.py) against a real 127.0.0.1 server
+"""Remote sources (feeds/sources/remote.py, feeds/net/httpcache.py) against a real 127.0.0.1 server
 serving a copy of ../shared/corpus/powerapps/api/news/ (18 pages, 428 records)."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import pytest
 import requests
 
 from feeds import __version__
-from feeds.errors import ConfigError
-from feeds.remote import RemoteResult, RemoteSource, fetch, page_url_of, user_agent
-from feeds.validate import validate_record
+from feeds.core.errors import ConfigError
+from feeds.records.validate import validate_record
+from feeds.sources.remote import RemoteResult, RemoteSource, fetch, page_url_of, user_agent
 from tests.helpers import SHARED
 
 from .httpserver import FixtureServer, local_session, serve

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from feeds.errors import UsageError
-from feeds.serve import accepts_gzip, make_server, server_url
+from feeds.core.errors import UsageError
+from feeds.serve.server import accepts_gzip, make_server, server_url
 from tests.httpserver import running
 
 RSS = b'<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel/></rss>\n' * 20

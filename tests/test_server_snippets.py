@@ -26,7 +26,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from feeds.serveconfig import content_type
+from feeds.serve.snippets import content_type
 from tests.helpers import run_feeds, write_config, write_record
 
 MAX_AGE = 600

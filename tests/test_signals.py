@@ -19,7 +19,7 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from feeds.output import TEMP_SUFFIX
+from feeds.publish.output import TEMP_SUFFIX
 
 from .helpers import ROOT
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import feedparser
 import pytest
 
-from feeds.config import read_config
-from feeds.model import (
+from feeds.config.load import read_config
+from feeds.core.model import (
     Config,
     Defaults,
     Filters,
@@ -22,9 +22,9 @@ from feeds.model import (
     SourceLocation,
     TopicConfig,
 )
-from feeds.reading import load_records
-from feeds.render import render_feed
-from feeds.selection import PlannedFeed, assign_topics, classify, plan_feeds
+from feeds.records.reading import load_records
+from feeds.render.feed import render_feed
+from feeds.selection.select import PlannedFeed, assign_topics, classify, plan_feeds
 from tests.helpers import CORPUS, SHARED, write_config
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)

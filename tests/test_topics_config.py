@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from feeds.config import read_config
-from feeds.errors import ConfigError
-from feeds.model import Defaults, Filters, SourceLocation
+from feeds.config.load import read_config
+from feeds.core.errors import ConfigError
+from feeds.core.model import Defaults, Filters, SourceLocation
 from tests.helpers import SHARED, write_config
 
 SITE = "site:\n  title: Example\n  url: https://example.org/feeds\n"

@@ -1,4 +1,4 @@
-"""Unit tests for feeds.archive: page membership, stability, links (RFC 5005 §4)."""
+"""Unit tests for feeds.render.archive: page membership, stability, links (RFC 5005 §4)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from feeds.archive import (
+from feeds.core.model import Record, SourceLocation
+from feeds.render.archive import (
     FH_NS,
     ArchivePlan,
     archive_links,
@@ -17,7 +18,6 @@ from feeds.archive import (
     page_key,
     plan_archive,
 )
-from feeds.model import Record, SourceLocation
 
 BASE = "https://feeds.example.org/"
 START = datetime(2020, 1, 1, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""Outcomes as bytes and back (``feeds.codec``): what workers send and the cache stores."""
+"""Outcomes as bytes and back (``feeds.speed.codec``): what workers send and the cache stores."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from feeds.codec import _assembler, decode_entry, encode_entry
-from feeds.model import Image, Provider, Record, RelatedItem, SourceLocation
-from feeds.report import Rejection
-from feeds.video import Video
+from feeds.core.model import Image, Provider, Record, RelatedItem, SourceLocation
+from feeds.core.report import Rejection
+from feeds.records.video import Video
+from feeds.speed.codec import _assembler, decode_entry, encode_entry
 from tests.helpers import TRICKY_TITLE, make_record
 
 FULL = make_record(

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from feeds.config import KEYS, Mark, read_config, validate_config
-from feeds.errors import ConfigError
-from feeds.model import Config, SourceLocation
+from feeds.config.load import KEYS, Mark, read_config, validate_config
+from feeds.core.errors import ConfigError
+from feeds.core.model import Config, SourceLocation
 from tests.helpers import ROOT, write_config
 
 SITE = "site:\n  title: Example\n  url: https://example.org/feeds\n"

@@ -11,7 +11,7 @@ import yaml
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from feeds.fastyaml import parse
+from feeds.records.fastyaml import parse
 from tests.helpers import SHARED
 
 CORPUS_FILES = sorted((SHARED / "corpus").rglob("*.md")) if SHARED.is_dir() else []

@@ -8,7 +8,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.frontmatter import decode_carefully, plain_text, read_record_file
+from feeds.records.frontmatter import decode_carefully, plain_text, read_record_file
 
 
 def read(path: Path) -> tuple[list, list]:  # type: ignore[type-arg]

@@ -1,4 +1,4 @@
-"""Unit tests for feeds.guard: what a kept feed file holds, read back from real RSS, Atom
+"""Unit tests for feeds.publish.guard: what a kept feed file holds, read back from real RSS, Atom
 and JSON Feed files rendered into tmp_path."""
 
 from __future__ import annotations
@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from feeds.guard import Candidate, Previous, held_back, read_previous
-from feeds.render import render_feed
+from feeds.publish.guard import Candidate, Previous, held_back, read_previous
+from feeds.render.feed import render_feed
 from tests.helpers import AI_SPEC, make_record
 
 NEWEST = datetime(2026, 3, 1, tzinfo=UTC)

@@ -1,4 +1,4 @@
-"""Unit tests for feeds.jsonfeed: every document is checked against the JSON Feed 1.1 spec."""
+"""Unit tests for feeds.render.jsonfeed: each document checked against the JSON Feed 1.1 spec."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from feeds.jsonfeed import EXTENSION, VERSION, plain_text, render_json_feed, rfc3339
-from feeds.model import Image, Provider, Record, RelatedItem
-from feeds.video import Video
+from feeds.core.model import Image, Provider, Record, RelatedItem
+from feeds.records.video import Video
+from feeds.render.jsonfeed import EXTENSION, VERSION, plain_text, render_json_feed, rfc3339
 from tests.helpers import AI_SPEC as SPEC
 from tests.helpers import TRICKY_TITLE, make_record
 
@@ -304,7 +304,7 @@ def test_plain_text(fragment: str, text: str) -> None:
 def test_same_entries_ids_and_dates_as_atom() -> None:
     import feedparser
 
-    from feeds.render import render_feed
+    from feeds.render.feed import render_feed
 
     atom = feedparser.parse(
         render_feed(

@@ -1,4 +1,4 @@
-"""Lines of JSON records found by the json scanner (feeds/jsonpos.py) equal those of
+"""Lines of JSON records found by the json scanner (feeds/records/jsonpos.py) equal those of
 YAML's node tree, the slow way they were found before; and the shapes it refuses."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.frontmatter import parse_record_bytes
-from feeds.jsonpos import Span, item_spans, lines_of
+from feeds.records.frontmatter import parse_record_bytes
+from feeds.records.jsonpos import Span, item_spans, lines_of
 
 
 def _documents(text: st.SearchStrategy[str]) -> st.SearchStrategy[list[Any]]:

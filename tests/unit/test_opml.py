@@ -8,8 +8,15 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from feeds.model import Site
-from feeds.opml import HEAD_ELEMENTS, OpmlFeed, TreeNode, choose_feeds, parent_tree, render_opml
+from feeds.core.model import Site
+from feeds.render.opml import (
+    HEAD_ELEMENTS,
+    OpmlFeed,
+    TreeNode,
+    choose_feeds,
+    parent_tree,
+    render_opml,
+)
 
 SITE = Site(title="Example & <News>", url="https://feeds.example.org/")
 BASE = SITE.url

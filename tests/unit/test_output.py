@@ -1,4 +1,4 @@
-"""Atomic, change-only writes inside the output folder (feeds/output.py)."""
+"""Atomic, change-only writes inside the output folder (feeds/publish/output.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from feeds.errors import OutputError
-from feeds.output import TEMP_SUFFIX, contained_path, write_atomic, write_if_changed
+from feeds.core.errors import OutputError
+from feeds.publish.output import TEMP_SUFFIX, contained_path, write_atomic, write_if_changed
 
 OLD = 1_000_000_000  # 2001-09-09: an mtime no write during the test could produce
 

@@ -1,4 +1,4 @@
-"""Unit tests for feeds.pages: parse the HTML with lxml.html and check what a reader finds."""
+"""Unit tests for feeds.render.pages: parse the HTML with lxml.html, check what a reader finds."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from lxml import html
 
-from feeds.model import Image, Provider, Record, Site
-from feeds.pages import FeedLink, TopicPage, render_index_page, render_topic_page
+from feeds.core.model import Image, Provider, Record, Site
+from feeds.render.pages import FeedLink, TopicPage, render_index_page, render_topic_page
 from tests.helpers import make_record
 
 BASE = "https://feeds.example.org/"

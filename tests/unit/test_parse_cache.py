@@ -1,4 +1,4 @@
-"""The parse cache read alongside the listing (feeds/cache.py, feeds/reading.py): keys in
+"""The parse cache read alongside the listing (feeds/speed/cache.py, feeds/records/reading.py): keys in
 walk order, several sources in any order, stale entries, damage in the middle."""
 
 from __future__ import annotations
@@ -8,10 +8,10 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
-from feeds.cache import FILE_NAME, ParseCache, path_key
-from feeds.model import Config, Site
-from feeds.reading import cache_settings, load_records
-from feeds.sources import find_record_files
+from feeds.core.model import Config, Site
+from feeds.records.reading import cache_settings, load_records
+from feeds.sources.local import find_record_files
+from feeds.speed.cache import FILE_NAME, ParseCache, path_key
 from tests.helpers import write_record
 
 

@@ -1,4 +1,4 @@
-"""Unit tests for feeds.previewlinks: which links the preview makes local, and site.url
+"""Unit tests for feeds.serve.links: which links the preview makes local, and site.url
 found from a built folder's feeds."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds.previewlinks import find_site_url, local_links
+from feeds.serve.links import find_site_url, local_links
 
 SITE = "https://example.org/power&apps/feeds/"
 

@@ -1,4 +1,4 @@
-"""Unit tests for feeds.render: parse what is rendered (lxml, feedparser) and check values."""
+"""Unit tests for feeds.render.feed: parse what is rendered (lxml, feedparser) and check values."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ import feedparser
 import pytest
 from lxml import etree
 
-from feeds.errors import RenderError
-from feeds.model import Image, Provider, Record, RelatedItem
-from feeds.render import GENERATOR, content_html, render_feed
-from feeds.video import Video
+from feeds.core.errors import RenderError
+from feeds.core.model import Image, Provider, Record, RelatedItem
+from feeds.records.video import Video
+from feeds.render.feed import GENERATOR, content_html, render_feed
 from tests.helpers import AI_SPEC as SPEC
 from tests.helpers import TRICKY_TITLE, make_record
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from feeds.rendersafe import safe_html
-from feeds.sanitize import sanitize_html
+from feeds.records.sanitize import sanitize_html
+from feeds.render.safe import safe_html
 
 
 @settings(max_examples=500)

@@ -1,10 +1,10 @@
-"""A build's report as values and as its JSON document (``feeds.report``)."""
+"""A build's report as values and as its JSON document (``feeds.core.report``)."""
 
 from __future__ import annotations
 
 import json
 
-from feeds.report import Duplicate, FeedResult, RecordCounts, Rejection, Report
+from feeds.core.report import Duplicate, FeedResult, RecordCounts, Rejection, Report
 
 REPORT = Report(
     counts=RecordCounts(read=7, published=3, unpublished=1, scheduled=1, duplicates=1, rejected=1),

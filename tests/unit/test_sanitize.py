@@ -1,10 +1,10 @@
-"""Unit tests for feeds.sanitize: XML-safe text, allow-listed HTML, Markdown bodies."""
+"""Unit tests for feeds.records.sanitize: XML-safe text, allow-listed HTML, Markdown bodies."""
 
 from __future__ import annotations
 
 import pytest
 
-from feeds.sanitize import clean_text, render_markdown, sanitize_html
+from feeds.records.sanitize import clean_text, render_markdown, sanitize_html
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""Dedupe, classify, topic assignment and feed planning (feeds/selection.py)."""
+"""Dedupe, classify, topic assignment and feed planning (feeds/selection/select.py)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from feeds.model import Config, Record, Site, SourceLocation, TopicConfig
-from feeds.selection import (
+from feeds.core.model import Config, Record, Site, SourceLocation, TopicConfig
+from feeds.core.slugs import MAX_SLUG_LENGTH, is_valid_slug
+from feeds.selection.select import (
     EPOCH,
     assign_topics,
     classify,
@@ -20,7 +21,6 @@ from feeds.selection import (
     plan_feeds,
     sort_newest_first,
 )
-from feeds.slugs import MAX_SLUG_LENGTH, is_valid_slug
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
 SITE = Site(title="Daily News", url="https://news.example.com/", description="All the news")

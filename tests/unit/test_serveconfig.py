@@ -1,4 +1,4 @@
-"""Unit tests for feeds.serveconfig: each snippet carries the types, max-age and redirects."""
+"""Unit tests for feeds.serve.snippets: each snippet carries the types, max-age and redirects."""
 
 from __future__ import annotations
 
@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from feeds.config import read_config
-from feeds.errors import ConfigError, UsageError
-from feeds.model import FeedSpec
-from feeds.redirects import Moved, plan_redirects
-from feeds.serveconfig import (
+from feeds.config.load import read_config
+from feeds.core.errors import ConfigError, UsageError
+from feeds.core.model import FeedSpec
+from feeds.publish.redirects import Moved, plan_redirects
+from feeds.serve.snippets import (
     KINDS,
     content_type,
     media_type,

@@ -1,4 +1,4 @@
-"""Unit tests for feeds.sitepages: the pages and OPML describe the feeds as published,
+"""Unit tests for feeds.render.sitepages: the pages and OPML describe the feeds as published,
 held-back ones by what their kept files hold; no disk."""
 
 from __future__ import annotations
@@ -8,11 +8,11 @@ from pathlib import Path
 
 from lxml import etree, html
 
-from feeds.documents import render_all
-from feeds.guard import Previous
-from feeds.model import Config, Site
-from feeds.selection import plan_feeds
-from feeds.sitepages import site_files
+from feeds.core.model import Config, Site
+from feeds.publish.guard import Previous
+from feeds.render.documents import render_all
+from feeds.render.sitepages import site_files
+from feeds.selection.select import plan_feeds
 from tests.helpers import make_record
 
 SITE = Site(title="Example", url="https://feeds.example.org/")

@@ -1,4 +1,4 @@
-"""Unit tests for feeds.sizing.fit: a fake renderer counting calls, then real feeds."""
+"""Unit tests for feeds.render.sizing.fit: a fake renderer counting calls, then real feeds."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import feedparser
 import pytest
 
-from feeds.model import Record, SourceLocation
-from feeds.render import render_feed
-from feeds.sizing import fit
+from feeds.core.model import Record, SourceLocation
+from feeds.render.feed import render_feed
+from feeds.render.sizing import fit
 from tests.helpers import AI_SPEC
 
 

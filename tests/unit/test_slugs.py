@@ -1,4 +1,4 @@
-"""Topic names → slugs, and the key topic names are compared by (feeds/slugs.py)."""
+"""Topic names → slugs, and the key topic names are compared by (feeds/core/slugs.py)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from feeds.slugs import MAX_SLUG_LENGTH, is_valid_slug, slugify, topic_key
+from feeds.core.slugs import MAX_SLUG_LENGTH, is_valid_slug, slugify, topic_key
 
 HASHED = re.compile(r"^topic-[0-9a-f]{8}$")
 

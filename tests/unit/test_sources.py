@@ -1,4 +1,4 @@
-"""Finding record files below the configured sources (feeds/sources.py)."""
+"""Finding record files below the configured sources (feeds/sources/local.py)."""
 
 from __future__ import annotations
 
@@ -11,10 +11,16 @@ from pathlib import Path
 
 import pytest
 
-from feeds import listing as listing_module
-from feeds import stathelper
-from feeds.errors import ConfigError
-from feeds.sources import Listing, SourceFile, display_path, find_record_files, list_record_files
+from feeds.core.errors import ConfigError
+from feeds.sources import listing as listing_module
+from feeds.sources.local import (
+    Listing,
+    SourceFile,
+    display_path,
+    find_record_files,
+    list_record_files,
+)
+from feeds.speed import stathelper
 
 
 def touch(path: Path, text: str = "x") -> Path:
@@ -507,7 +513,7 @@ def test_without_file_descriptors_for_a_helper_one_process_reads_every_stat(src:
         touch(src / f"{index}.md", "x" * index)
     script = f"""
 import os, resource
-from feeds.sources import Listing
+from feeds.sources.local import Listing
 listing = Listing(split_from=0)
 for index in range(4):
     listing.add({str(src)!r} + f"/{{index}}.md")

@@ -10,11 +10,11 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.errors import RecordError
-from feeds.frontmatter import RawRecord
-from feeds.model import SourceLocation
-from feeds.urls import canonical_url, parsed_canonical_url, parsed_url_problem, url_problem
-from feeds.validate import validate_record
+from feeds.core.errors import RecordError
+from feeds.core.model import SourceLocation
+from feeds.core.urls import canonical_url, parsed_canonical_url, parsed_url_problem, url_problem
+from feeds.records.frontmatter import RawRecord
+from feeds.records.validate import validate_record
 
 BASE: dict[str, Any] = {
     "title": "A story",
@@ -305,8 +305,8 @@ def test_fast_url_paths_agree_on_url_shaped_text(scheme: str, host: str, rest: s
 @settings(max_examples=500, deadline=None)
 @given(st.text(st.characters(codec="utf-8"), max_size=30) | st.sampled_from([" a  b ", "x\u2028y"]))
 def test_plain_text_fast_path_equals_cleaning_it(value: str) -> None:
-    from feeds.sanitize import clean_text
-    from feeds.validate import _text
+    from feeds.records.sanitize import clean_text
+    from feeds.records.validate import _text
 
     expected = " ".join(clean_text(value).split()) or None
     assert _text(value, "title") == expected

@@ -1,4 +1,4 @@
-"""Unit tests for feeds.video: embeds recognised, URLs rebuilt, hostile input refused."""
+"""Unit tests for feeds.records.video: embeds recognised, URLs rebuilt, hostile input refused."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from feeds.sanitize import sanitize_html
-from feeds.video import Video, video_at, video_html, video_of
+from feeds.records.sanitize import sanitize_html
+from feeds.records.video import Video, video_at, video_html, video_of
 from tests.helpers import SHARED
 
 CORPUS_NEWS = SHARED / "corpus" / "powerapps" / "_news"

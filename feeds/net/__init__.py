@@ -1,0 +1,3 @@
+"""HTTP client edge: bounded requests, the conditional-GET cache, the public-address guard and
+enclosure lookups.
+"""

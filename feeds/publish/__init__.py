@@ -1,0 +1,3 @@
+"""Publish stage: the last-good-feed guard, atomic output, the run lock, redirect maps and
+WebSub notification.
+"""

@@ -1,0 +1,304 @@
+"""Network edge, part 2: remote record sources, read into raw records.
+
+A source is a paged JSON listing (``{"page": 1, "value": [...], "nextPage": 2}``) followed
+page by page, or one record file. Does I/O through ``httpcache``; when any page fails, the
+source's last complete copy in the cache folder stands in, if it is younger than ``max_age``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import requests
+
+from .. import __version__
+from ..config.remotes import RemoteSource, _suffix
+from ..core.errors import OutputError, RecordError
+from ..net.httpcache import (
+    CacheEntry,
+    Client,
+    FetchError,
+    LastGood,
+    read_entry,
+    read_last_good,
+    write_entry,
+    write_last_good,
+)
+from ..net.limits import http_url
+from ..records.frontmatter import RawRecord, kind_of, parse_record_bytes
+from ..records.jsonpos import item_spans
+
+_ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+_PAGE_PATH = re.compile(r"(?:page/\d+/)?index\.json$")
+_ACCEPT = "application/json, text/markdown;q=0.9, application/yaml;q=0.9, */*;q=0.5"
+
+
+def user_agent(site_url: str) -> str:
+    """The User-Agent sent with every request: the tool, its version and the site."""
+    return f"feeds/{__version__} (+{site_url})"
+
+
+@dataclass(frozen=True, slots=True)
+class RemoteResult:
+    """What one remote source gave: raw records to validate, and what went wrong."""
+
+    records: list[RawRecord]
+    errors: list[RecordError]
+    """Malformed records inside good pages, each rejected alone; path = the page's URL."""
+    warnings: list[str]
+    """One line each: a URL and its problem, and what was done about it."""
+    requests: int
+    """HTTP requests sent, retries and redirects included."""
+    ok: bool
+    """False when the source contributes nothing (it failed and no usable copy was cached)."""
+    from_cache: bool = False
+    """The records are the last good copy from the cache, not this run's download."""
+
+
+def fetch(
+    source: RemoteSource,
+    *,
+    session: requests.Session,
+    cache_dir: Path,
+    user_agent: str,
+    max_size: int,
+    clock: Callable[[], float] = time.time,
+    sleep: Callable[[float], None] = time.sleep,
+) -> RemoteResult:
+    """Read every page of ``source``; when one fails, its last good copy from ``cache_dir``.
+
+    Never raises for network, data or cache trouble: it becomes a warning. ``max_size``
+    limits a single record file, as for local files.
+    """
+    warnings: list[str] = []
+    client: Client | None = None
+    try:
+        private = _expanded_headers(source)
+        common = {"User-Agent": user_agent, "Accept": _ACCEPT}
+        client = Client(session, source, common, private, source.url, clock=clock, sleep=sleep)
+        pages, new, more = _download(source, client, cache_dir, warnings)
+    except FetchError as failure:
+        sent = client.requests if client is not None else 0
+        return _fall_back(source, failure, cache_dir, max_size, clock(), warnings, sent)
+    try:
+        for entry in new:
+            write_entry(cache_dir, entry)
+        write_last_good(cache_dir, source.url, LastGood(clock(), tuple(p.url for p in pages)))
+    except OutputError as error:
+        warnings.append(f"{source.url}: not cached ({error}); no copy to fall back on next time")
+    records, errors = _parse(source, pages, max_size, warnings, more_pages=more)
+    return RemoteResult(records, errors, warnings, client.requests, ok=True)
+
+
+def _download(
+    source: RemoteSource, client: Client, cache_dir: Path, warnings: list[str]
+) -> tuple[list[CacheEntry], list[CacheEntry], bool]:
+    """Every page of the source, those that are new since the cached copy, and whether
+    later pages were left unread because the pages read hold ``max_records`` already."""
+    pages: list[CacheEntry] = []
+    new: list[CacheEntry] = []
+    items = 0
+    url: str | None = source.url
+    while url is not None:
+        if any(page.url == url for page in pages):
+            raise FetchError(url, "the listing's next page leads back to a page already read")
+        entry, is_new = client.get(url, read_entry(cache_dir, url, warnings))
+        pages.append(entry)
+        if is_new:
+            new.append(entry)
+        if not source.is_listing:
+            if _suffix(url) == ".json":
+                _strict_json(entry)
+            break
+        listing = _listing(entry)
+        items += len(listing["value"])
+        url = _next_url(source, url, listing)
+        if url is not None and items >= source.max_records:
+            return pages, new, True  # _parse says so, with the records it leaves out
+        if url is not None and len(pages) >= source.max_pages:
+            warnings.append(
+                f"{source.url}: stopped after max_pages ({source.max_pages}) pages; "
+                f"{url} and later pages were not read; raise max_pages to read them"
+            )
+            break
+    return pages, new, False
+
+
+def _fall_back(
+    source: RemoteSource,
+    failure: FetchError,
+    cache_dir: Path,
+    max_size: int,
+    now: float,
+    warnings: list[str],
+    sent: int,
+) -> RemoteResult:
+    """The last complete copy of the source, or nothing; one warning says which and why."""
+    head = f"{failure.url}: {failure.problem}"
+    of = "" if failure.url == source.url else f" of {source.url}"
+    nothing = f"so {source.url} adds no records this run"
+    good = read_last_good(cache_dir, source.url, warnings)
+    pages = [read_entry(cache_dir, url, warnings) for url in good.pages] if good else []
+    if good is None:
+        warnings.append(f"{head}; no cached copy{of} to fall back on, {nothing}")
+    elif now - good.fetched_at > source.max_age:
+        warnings.append(
+            f"{head}; the cached copy{of} from {_utc(good.fetched_at)} is older than "
+            f"max_age ({source.max_age / 86400:g} days), {nothing}"
+        )
+    elif not all(pages):
+        warnings.append(f"{head}; the cached copy{of} is incomplete, {nothing}")
+    else:
+        warnings.append(f"{head}; used the cached copy{of} from {_utc(good.fetched_at)}")
+        records, errors = _parse(source, [p for p in pages if p], max_size, warnings)
+        return RemoteResult(records, errors, warnings, sent, ok=True, from_cache=True)
+    return RemoteResult([], [], warnings, sent, ok=False)
+
+
+def _parse(
+    source: RemoteSource,
+    pages: list[CacheEntry],
+    max_size: int,
+    warnings: list[str],
+    *,
+    more_pages: bool = False,
+) -> tuple[list[RawRecord], list[RecordError]]:
+    """Raw records from the pages, ``max_records`` at most (a warning says how many more
+    were left out); each record's path is its page's URL."""
+    records: list[RawRecord] = []
+    errors: list[RecordError] = []
+    left_out = 0
+    for page in pages:
+        room = source.max_records - len(records) - len(errors)
+        if source.is_listing:  # already checked against max_bytes, and it is JSON
+            body, cut = _first_items(page.body, room)
+            raws, bad = parse_record_bytes(body, page.url, ".json", max_size=source.max_bytes)
+            left_out += cut
+        else:
+            raws, bad = parse_record_bytes(
+                page.body, page.url, _suffix(page.url), max_size=max_size
+            )
+        over = max(0, len(raws) + len(bad) - room)
+        if over:  # a record file's list, or a page jsonpos could not cut
+            left_out += over
+            raws = raws[:room]
+            bad = bad[: room - len(raws)]
+        records += raws
+        errors += bad
+    if left_out or more_pages:
+        later = ", and later pages were not read" if more_pages else ""
+        warnings.append(
+            f"{source.url}: stopped at max_records ({source.max_records}): {left_out:,} more "
+            f"records in the pages read were left out{later}; raise max_records to read them"
+        )
+    return records, errors
+
+
+def _first_items(body: bytes, room: int) -> tuple[bytes, int]:
+    """A listing page cut after its first ``room`` items, and how many items were cut.
+
+    Cut in the text, before the records are parsed: a page of a million ``{}`` would
+    otherwise make a million records first (and the lines of those kept stay right)."""
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return body, 0
+    spans = item_spans(text, listing=True)
+    if spans is None or len(spans) <= room:
+        return body, 0
+    if room <= 0:
+        return b'{"value": []}', len(spans)
+    return (text[: spans[room - 1][1]] + "]}").encode("utf-8"), len(spans) - room
+
+
+def _strict_json(entry: CacheEntry) -> Any:
+    """The page's JSON: UTF-8, no NaN or Infinity, no repeated keys."""
+
+    def no_constant(name: str) -> Any:
+        raise ValueError(f"{name} is not JSON")
+
+    def no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        keys = [key for key, _ in pairs]
+        if len(set(keys)) != len(keys):
+            raise ValueError("a key is repeated in an object")
+        return dict(pairs)
+
+    try:
+        text = entry.body.decode("utf-8")
+        return json.loads(text, parse_constant=no_constant, object_pairs_hook=no_repeats)
+    except UnicodeDecodeError:
+        raise FetchError(entry.url, "invalid JSON: not UTF-8") from None
+    except json.JSONDecodeError as error:
+        where = f"line {error.lineno}, column {error.colno}"
+        raise FetchError(entry.url, f"invalid JSON: {error.msg} ({where})") from None
+    except (ValueError, RecursionError) as error:
+        raise FetchError(entry.url, f"invalid JSON: {error or 'nested too deeply'}") from None
+
+
+def _listing(entry: CacheEntry) -> Mapping[str, Any]:
+    """The page as a listing, or a FetchError saying why it is not one."""
+    data = _strict_json(entry)
+    if not isinstance(data, dict) or not isinstance(data.get("value"), list) or "title" in data:
+        found = kind_of(data) if not isinstance(data, dict) else "a mapping without a 'value' list"
+        found = "a single record" if isinstance(data, dict) and "title" in data else found
+        raise FetchError(entry.url, f'not a listing {{"value": [...]}} (found {found})')
+    number = data.get("nextPage")
+    if number is not None and (not isinstance(number, int) or isinstance(number, bool)):
+        raise FetchError(entry.url, f"nextPage is {kind_of(number)}, not a page number")
+    link = data.get("nextPageUrl")
+    if link is not None and not isinstance(link, str):
+        raise FetchError(entry.url, f"nextPageUrl is {kind_of(link)}, not a URL")
+    return data
+
+
+def _next_url(source: RemoteSource, page_url: str, listing: Mapping[str, Any]) -> str | None:
+    """The next page: ``nextPageUrl``, else page ``nextPage`` by template or by derivation."""
+    link: str | None = listing.get("nextPageUrl")
+    if link:
+        url = http_url(page_url, link)
+        if url is None:
+            raise FetchError(page_url, f"nextPageUrl is not a usable http(s) URL ({link[:80]!r})")
+        return url
+    number = listing.get("nextPage")
+    if number is None:
+        return None
+    if source.next_page_url is not None:
+        return source.next_page_url.format(page=number)
+    return page_url_of(source.url, number)
+
+
+def page_url_of(listing_url: str, number: int) -> str:
+    """Page ``number`` of a listing: ``…/index.json`` or ``…/page/K/index.json`` →
+    ``…/page/N/index.json`` (query kept)."""
+    parts = urlsplit(listing_url)
+    path = _PAGE_PATH.sub("", parts.path) + f"page/{number}/index.json"
+    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+
+
+def _expanded_headers(source: RemoteSource) -> dict[str, str]:
+    """Header values with ``${VAR}`` read from the environment; messages name, never show."""
+    headers: dict[str, str] = {}
+    for name, template in source.headers.items():
+        missing = [var for var in _ENV.findall(template) if var not in os.environ]
+        if missing:
+            raise FetchError(
+                source.url, f"header {name}: environment variable {missing[0]} is not set"
+            )
+        value = _ENV.sub(lambda m: os.environ[m.group(1)], template)
+        if any(ord(c) < 32 or ord(c) > 255 or c == "\x7f" for c in value.replace("\t", " ")):
+            raise FetchError(source.url, f"header {name}: value holds a control character")
+        headers[name] = value
+    return headers
+
+
+def _utc(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -1,0 +1,192 @@
+"""No-change runs: when no record file, setting or feed file changed since the last run
+and no scheduled record fell due, the last run's report stands and nothing is read,
+rendered or written. I/O: ``<cache>/last-run.json`` and a stat of each feed file.
+A damaged state file is ignored with one warning (a full run decides); the report is
+remembered as shown (``Report.capped``), so it stays small and a rerun repeats it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from ..core.errors import TERMINAL_CONTROL, OutputError
+from ..core.model import Config
+from ..core.report import Report
+from ..publish.output import write_atomic
+from ..sources.local import Listing
+from .codedigest import code_digest
+
+FILE_NAME = "last-run.json"
+FORMAT = "feeds-last-run-3"
+
+
+def fingerprint(config: Config, listing: Listing) -> str:
+    """What a run's outcome depends on, apart from the clock: code and libraries
+    (``code_digest``), settings, files."""
+    digest = hashlib.sha256(f"{FORMAT}\n{code_digest()}\n{config!r}\n".encode())
+    for part in listing.digest():
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def depends_on_clock(config: Config) -> bool:
+    """Whether feeds change as time passes even when no file does: ``max_age_days`` drops
+    entries and ``related: entries`` reveals related items as their dates pass."""
+    return config.max_age or config.related_entries
+
+
+def may_skip(config: Config) -> bool:
+    """Whether this run may end at the shortcut (a last run's state is there to compare
+    with); when not, the run will read every record."""
+    if config.cache is None or depends_on_clock(config) or config.remote:
+        return False  # remote sources are asked every run (a 304 costs little)
+    return (config.cache / FILE_NAME).is_file()
+
+
+def unchanged_report(config: Config, key: str, now: datetime) -> tuple[Report | None, str | None]:
+    """The last run's report (nothing written) when this run would do exactly the same,
+    and a warning when the state was there but damaged (then ignored: a full run decides).
+    No state (a first run) is no warning."""
+    if config.cache is None or not may_skip(config):
+        return None, None
+    path = config.cache / FILE_NAME
+    try:
+        state = json.loads(path.read_bytes())
+    except FileNotFoundError:
+        return None, None  # removed since ``may_skip`` looked
+    except OSError as error:
+        return None, f"{path}: last run's state ignored ({error.strerror}); building in full"
+    except ValueError:
+        return None, f"{path}: last run's state ignored (not JSON); building in full"
+    try:
+        return _unchanged(config, state, key, now), None
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None, f"{path}: last run's state ignored (damaged or foreign); building in full"
+
+
+def _unchanged(config: Config, state: Any, key: str, now: datetime) -> Report | None:
+    """``unchanged_report`` of a read ``state``; raises for a damaged one."""
+    if not _fits(state, {"key": str, "format": str}):
+        raise TypeError("not a state feeds writes")
+    if state["key"] != key or state["format"] != FORMAT:
+        return None  # another version's or another input's state: a miss, not damage
+    if not _fits(state, _STATE):
+        raise ValueError("not a state feeds writes")
+    last_now = datetime.fromisoformat(state["now"])
+    due = state["due"] and datetime.fromisoformat(state["due"])
+    # Moving back in time, or past a scheduled record's time, changes the feeds.
+    if now < last_now or (due and now >= due):
+        return None
+    for path, (size, mtime_ns) in state["outputs"].items():
+        try:
+            stat = (config.output / path).stat()
+        except OSError:
+            return None  # a feed file deleted: rebuild it
+        if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
+            return None  # a feed file was edited or replaced: rebuild it
+    report = state["report"]
+    if not _fits(report, _REPORT) or not _counts(report.get("rejected_by_source", {})):
+        raise ValueError("tampered with: its lines would be printed as this run's")
+    return Report.from_json(report).repeated()
+
+
+def _counts(value: Any) -> bool:
+    """Whether ``value`` maps text (no control characters) to counts."""
+    return type(value) is dict and all(
+        _fits(name, str) and _fits(count, int) for name, count in value.items()
+    )
+
+
+_Shape = type | tuple[type, ...] | list[Any] | dict[str, Any]
+"""A type (or types) a JSON value must have; ``[shape]`` a list of such values;
+``{key: shape}`` an object with those keys (others are not read)."""
+_OPTIONAL_TEXT = (str, type(None))
+_REPORT: _Shape = {
+    "records": {
+        name: int
+        for name in ("read", "published", "unpublished", "scheduled", "duplicates", "rejected")
+    },
+    "rejected": [{"path": str, "line": (int, type(None)), "field": _OPTIONAL_TEXT, "message": str}],
+    "duplicates": [{"path": str, "url": str, "kept": str}],
+    "warnings": [str],
+    "feeds": [
+        {
+            "topic": _OPTIONAL_TEXT,
+            "slug": _OPTIONAL_TEXT,
+            **{name: str for name in ("format", "path", "url")},
+            "entries": int,
+            "changed": bool,
+            "held_back": bool,
+        }
+    ],
+}
+"""What ``Report.from_json`` reads from the remembered report."""
+_STATE: _Shape = {
+    "key": str,
+    "format": str,
+    "now": str,
+    "due": _OPTIONAL_TEXT,
+    "outputs": dict,
+    "report": dict,
+}
+"""What ``unchanged_report`` reads from the state before comparing."""
+
+
+def _fits(value: Any, shape: _Shape) -> bool:
+    """Whether a JSON ``value`` has ``shape``; its text holds no control characters."""
+    if isinstance(shape, list):
+        return type(value) is list and all(_fits(item, shape[0]) for item in value)
+    if isinstance(shape, dict):
+        return type(value) is dict and all(
+            key in value and _fits(value[key], inner) for key, inner in shape.items()
+        )
+    kinds = shape if isinstance(shape, tuple) else (shape,)
+    if type(value) is str and TERMINAL_CONTROL.search(value):
+        return False
+    return type(value) in kinds  # exact: a bool is no count
+
+
+def remember(
+    config: Config,
+    key: str,
+    now: datetime,
+    due: datetime | None,
+    report: Report,
+    written: Iterable[str] = (),
+) -> None:
+    """Record a completed run for the next one; a run that held feeds back is not kept.
+
+    The feeds and the other files ``written`` (pages, OPML, archive pages, redirect
+    maps) are remembered with their size and time: a run that finds one of them edited
+    or deleted rebuilds."""
+    if config.cache is None or report.held_back:
+        return
+    outputs = {}
+    for path in [*(feed.path for feed in report.feeds), *written]:
+        try:
+            stat = (config.output / path).stat()
+        except OSError:
+            return  # a file gone already: the next run rebuilds, without this state
+        outputs[path] = [stat.st_size, stat.st_mtime_ns]
+    state = {
+        "format": FORMAT,
+        "key": key,
+        "now": now.isoformat(),
+        "due": due.isoformat() if due else None,
+        "outputs": outputs,
+        "report": report.to_json(),
+    }
+    text = json.dumps(state, ensure_ascii=False, indent=1) + "\n"
+    with contextlib.suppress(OutputError):  # only the next run's speed depends on it
+        write_atomic(config.cache / FILE_NAME, text.encode("utf-8"))
+
+
+def path_of(config: Config) -> Path | None:
+    """Where the state lives (for tests and docs)."""
+    return None if config.cache is None else config.cache / FILE_NAME
