@@ -165,3 +165,14 @@ def test_render_markdown_makes_links_absolute_against_the_base() -> None:
         '<p><a href="https://news.example.com/2026/notes/1">notes</a> '
         '<img src="https://news.example.com/p.png" alt="pic"></p>\n'
     )
+
+
+def test_sanitize_html_resolves_each_fragment_against_its_own_base_only() -> None:
+    # The configured sanitizer is shared by every call: a base must not outlive its call.
+    fragment = '<a href="story">x</a>'
+    assert sanitize_html(fragment, "https://a.example/news/") == (
+        '<a href="https://a.example/news/story">x</a>'
+    )
+    assert sanitize_html(fragment, "https://b.example/") == '<a href="https://b.example/story">x</a>'
+    assert sanitize_html(fragment) == '<a href="story">x</a>'
+    assert sanitize_html('<a href="/p">x</a>', "mailto:someone@example.com") == "<a>x</a>"
