@@ -1,7 +1,7 @@
 """Configuration stage: ``config/feeds.yaml`` → ``Config``.
 
 ``read_config`` does the I/O (read the file and the topic files, parse YAML, note where
-each key sits); ``configcheck.validate_config`` checks the result against ``keys.KEYS``.
+each key sits); ``check.validate_config`` checks the result against ``keys.KEYS``.
 """
 
 from __future__ import annotations
