@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from feeds.core.model import FORMATS
+from feeds.core.formats import FORMATS
 from tests.helpers import CORPUS, ROOT, run_feeds, write_config, write_record
 
 NOW = "2026-10-01T00:00:00Z"

@@ -11,16 +11,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .formats import FORMATS as FORMATS  # re-exported for config; the table is formats
+from .formats import file_name
+
 if TYPE_CHECKING:
     from ..config.remotes import RemoteSource
     from ..net.enclosures import Enclosure
     from ..records.video import Video
-
-FORMATS: tuple[str, ...] = ("rss", "atom", "json")
-"""Feed formats this version writes, in the order they are written (json: JSON Feed 1.1)."""
-
-FILE_NAMES: dict[str, str] = {"rss": "rss.xml", "atom": "atom.xml", "json": "feed.json"}
-"""Each format's file name inside a feed's folder."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,7 +301,7 @@ class FeedSpec:
 
     def path(self, fmt: str) -> str:
         """The feed file's path relative to the output folder, with ``/`` separators."""
-        name = FILE_NAMES.get(fmt, f"{fmt}.xml")
+        name = file_name(fmt)
         return name if self.slug is None else f"{self.slug}/{name}"
 
     def feed_url(self, fmt: str, base_url: str) -> str:

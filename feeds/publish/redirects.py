@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import urlsplit
 
-from ..core.model import FILE_NAMES, FeedSpec
+from ..core.formats import file_name
+from ..core.model import FeedSpec
 
 NGINX_FILE = "redirects.nginx.conf"
 """In the output folder; ``include`` it inside the site's ``server { … }`` block."""
@@ -47,7 +48,7 @@ class Moved(NamedTuple):
 def moved_paths(old: str, new: str, formats: Iterable[str], archive: bool) -> list[Moved]:
     """What a topic moved from folder ``old`` to ``new`` takes along: its feed files,
     its subscribe page (``old/``) and, when it keeps an archive, its archive pages."""
-    moved = [Moved(f"{old}/{FILE_NAMES[f]}", f"{new}/{FILE_NAMES[f]}") for f in formats]
+    moved = [Moved(f"{old}/{file_name(f)}", f"{new}/{file_name(f)}") for f in formats]
     moved.append(Moved(f"{old}/", f"{new}/"))
     if archive:
         moved.append(Moved(f"{old}/archive/", f"{new}/archive/", prefix=True))

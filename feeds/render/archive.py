@@ -27,6 +27,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from ..core.formats import file_name
 from ..core.model import Record
 
 FH_NS = "http://purl.org/syndication/history/1.0"
@@ -107,16 +108,18 @@ def plan_archive(
 
 
 def archive_path(slug: str | None, number: int, fmt: str) -> str:
-    """Archive page ``number``'s path under the output folder: ``<slug>/archive/<n>/<fmt>.xml``."""
+    """Archive page ``number``'s path under the output folder: ``<slug>/archive/<n>/rss.xml``
+    (the format's file name)."""
     if number < 1:
         raise ValueError(f"archive pages start at 1 (found {number})")
-    name = f"archive/{number}/{fmt}.xml"
+    name = f"archive/{number}/{file_name(fmt)}"
     return name if slug is None else f"{slug}/{name}"
 
 
 def current_path(slug: str | None, fmt: str) -> str:
     """The current feed's path, as ``FeedSpec.path`` gives it."""
-    return f"{fmt}.xml" if slug is None else f"{slug}/{fmt}.xml"
+    name = file_name(fmt)
+    return name if slug is None else f"{slug}/{name}"
 
 
 def archive_links(

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ..core.formats import ARCHIVE_FORMATS
 from ..core.model import Config, FeedExtras, FeedSpec, Record
 from ..selection.select import PlannedFeed, feed_date
 from ..speed.rendermemo import RenderMemo, entries_digest, signature
@@ -20,9 +21,6 @@ from .sizing import fit
 if TYPE_CHECKING:
     from ..net.enclosures import Enclosure
 
-ARCHIVE_FORMATS = ("rss", "atom")
-"""RFC 5005 archives exist for the XML formats; JSON Feed has no such notion."""
-OPML_FILE = "feeds.opml"
 INDEX_FILE = "index.html"
 
 

@@ -5,9 +5,8 @@ The only module importing feedgen; its traps are worked around here, each where 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from html import escape
 from typing import Any
 
 from feedgen.ext.base import BaseEntryExtension, BaseExtension
@@ -15,9 +14,12 @@ from feedgen.feed import FeedGenerator
 from feedgen.util import xml_elem
 
 from ..core.errors import RenderError
+from ..core.formats import ATOM, BY_KEY, JSON_FEED, RSS
 from ..core.model import FeedExtras, FeedSpec, Image, Record, SourceLocation
 from ..records.sanitize import clean_text, hex_references
-from ..records.video import Video, video_html
+from ..records.video import Video
+from .entryhtml import content_html, summary_html
+from .jsonfeed import render_json_feed
 from .safe import safe_entries
 
 GENERATOR = "feeds"
@@ -27,8 +29,6 @@ MEDIA_NS = "http://search.yahoo.com/mrss/"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 SY_NS = "http://purl.org/rss/1.0/modules/syndication/"
 FH_NS = "http://purl.org/syndication/history/1.0"
-
-_MIME_TYPES = {"rss": "application/rss+xml", "atom": "application/atom+xml"}
 
 _Element = Any
 """An lxml element as feedgen hands it over (feedgen is untyped)."""
@@ -161,43 +161,6 @@ def _utc(when: datetime) -> datetime:
     return when.astimezone(UTC)
 
 
-def related_html(record: Record) -> str | None:
-    """The "Related coverage" list closing an entry's content; ``None`` without related items."""
-    if not record.related:
-        return None
-    items = []
-    for item in record.related:
-        link = f'<a href="{escape(item.url)}">{escape(item.title)}</a>'
-        by = f" — {escape(item.provider.name)}" if item.provider else ""
-        items.append(f"<li>{link}{by}</li>")
-    return f"<h3>Related coverage</h3><ul>{''.join(items)}</ul>"
-
-
-def content_html(record: Record) -> str | None:
-    """The entry's full content: the story's text (its body, else its excerpt), then a link
-    to its video, then the related list; ``None`` when it would hold no more than the
-    excerpt, which is the summary already. A featured player is never embedded (see
-    ``video``).
-
-    The text comes first and is never left out: readers that show content over summary
-    (newsboat) would otherwise show a video link or a list of links and no story.
-    """
-    video = video_html(record.video, record.title) if record.video else None
-    related = related_html(record)
-    if not (record.body_html or video or related):
-        return None
-    parts = [part for part in (record.body_html or record.excerpt, video, related) if part]
-    return clean_text("\n".join(parts))
-
-
-def summary_html(record: Record) -> str:
-    """The entry's summary: its excerpt, or its title (escaped) when it has none, so that
-    no entry is without text (the W3C feed validator's ``MissingTextualContent``)."""
-    if record.excerpt:
-        return clean_text(record.excerpt)
-    return escape(clean_text(record.title), quote=False)
-
-
 def _add_entry(
     feed: Any, record: Record, *, full: bool = True, enclosures: dict[str, tuple[str, int]]
 ) -> None:
@@ -263,7 +226,7 @@ def _build(
     feed.title(title)
     feed.id(clean_text(feed_url))
     # The RSS channel <link> is the *last* link added: self first, the web page second.
-    feed.link(href=clean_text(feed_url), rel="self", type=_MIME_TYPES[fmt])
+    feed.link(href=clean_text(feed_url), rel="self", type=BY_KEY[fmt].media_type)
     # The web page of this feed: the topic's subscribe page, or the site's.
     home = clean_text(extras.home_page_url or spec.site_url)
     feed.link(href=home, rel="alternate")
@@ -284,11 +247,31 @@ def _build(
     for record in records:
         _add_entry(feed, record, full=spec.content != "summary", enclosures=enclosures)
 
-    if fmt == "rss":
+    if fmt == RSS.key:
         data = hex_references(feed.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True))
     else:
         data = feed.atom_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     return bytes(data)
+
+
+def _json_feed(
+    spec: FeedSpec,
+    fmt: str,
+    records: Sequence[Record],
+    feed_url: str,
+    updated: datetime,
+    extras: FeedExtras,
+) -> bytes:
+    """JSON Feed has no feed-level date: ``updated`` is the entries' own."""
+    home = extras.home_page_url or spec.site_url
+    return render_json_feed(spec, records, feed_url=feed_url, home_page_url=home, hubs=extras.hubs)
+
+
+Renderer = Callable[[FeedSpec, str, Sequence[Record], str, datetime, FeedExtras], bytes]
+"""(spec, format key, records, feed URL, updated, extras) → the feed file's bytes."""
+
+RENDERERS: dict[str, Renderer] = {RSS.key: _build, ATOM.key: _build, JSON_FEED.key: _json_feed}
+"""Which function renders each format of ``core.formats``, by its key."""
 
 
 def render_feed(
@@ -305,18 +288,12 @@ def render_feed(
     extras = extras or FeedExtras()
     records = safe_entries(records)  # cached records are untrusted input too
     where = SourceLocation(spec.path(fmt))
-    if fmt not in (*_MIME_TYPES, "json"):
-        known = ", ".join((*_MIME_TYPES, "json"))
+    renderer = RENDERERS.get(fmt)
+    if renderer is None:
+        known = ", ".join(RENDERERS)
         raise RenderError(f"unknown feed format {fmt!r}; use one of {known}", where, "format")
     try:
-        if fmt == "json":
-            from .jsonfeed import render_json_feed  # it imports this module
-
-            home = extras.home_page_url or spec.site_url
-            return render_json_feed(
-                spec, records, feed_url=feed_url, home_page_url=home, hubs=extras.hubs
-            )
-        return _build(spec, fmt, records, feed_url, updated, extras)
+        return renderer(spec, fmt, records, feed_url, updated, extras)
     # feedgen and lxml raise bare ValueErrors (missing field, bad character, naive date) that
     # name no feed; TypeError covers a value of the wrong type reaching lxml.
     except (ValueError, TypeError) as error:

@@ -14,10 +14,9 @@ from html.parser import HTMLParser
 
 from ..core.model import FeedSpec, Provider, Record, RelatedItem
 from ..records.sanitize import clean_text
-from .feed import content_html
+from .entryhtml import content_html
 
 VERSION = "https://jsonfeed.org/version/1.1"
-MIME_TYPE = "application/feed+json"
 EXTENSION = "_feeds"
 """Our custom object (the spec reserves names starting with ``_``): the related coverage."""
 

@@ -17,7 +17,6 @@ from typing import Generic, TypeVar
 from ..core.model import OPML_MODES, Site
 from ..records.sanitize import clean_text
 
-MIME_TYPE = "text/x-opml"
 HEAD_ELEMENTS = ("title", "dateCreated", "dateModified", "ownerName", "ownerEmail")
 """What ``<head>`` may hold here: the W3C feed validator rejects the spec's ``<docs>``
 (UndefinedElement), so the list keeps to these (only title and dateModified are written)."""

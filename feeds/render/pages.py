@@ -20,16 +20,10 @@ from datetime import UTC, datetime
 from html import escape
 
 from ..core.errors import plural
+from ..core.formats import BY_KEY, OPML_MEDIA_TYPE
 from ..core.model import Image, Record, Site
 from ..records.sanitize import clean_text
 from .opml import TreeNode, parent_tree
-
-FORMATS: dict[str, tuple[str, str]] = {
-    "rss": ("RSS", "application/rss+xml"),
-    "atom": ("Atom", "application/atom+xml"),
-    "json": ("JSON Feed", "application/feed+json"),
-}
-"""Feed format → (label, media type for ``<link rel="alternate">``)."""
 
 THUMB_WIDTH = 160
 _SAFE_URL = re.compile(r"(?:https?://|[/#?.]|[^:/?#\s]*(?:[/?#]|$))", re.IGNORECASE)
@@ -65,7 +59,7 @@ class FeedLink:
     """One feed file of a topic, as a subscribe link."""
 
     format: str
-    """A key of :data:`FORMATS`: "rss", "atom" or "json"."""
+    """A key of ``core.formats.BY_KEY``: "rss", "atom" or "json"."""
     url: str
 
 
@@ -109,9 +103,9 @@ def _time(when: datetime) -> str:
 def _alternates(feeds: Sequence[FeedLink], title: str) -> list[str]:
     lines = []
     for link in feeds:
-        label, mime = FORMATS[link.format]
+        fmt = BY_KEY[link.format]
         lines.append(
-            f'<link rel="alternate" type="{mime}" title="{_e(f"{title} ({label})")}"'
+            f'<link rel="alternate" type="{fmt.media_type}" title="{_e(f"{title} ({fmt.label})")}"'
             f' href="{_href(link.url)}">'
         )
     return lines
@@ -163,12 +157,12 @@ def _how_to_subscribe(
         )
     if opml_url:
         lines.append(
-            f'<li>Or import the <a href="{_href(opml_url)}" type="text/x-opml">OPML'
+            f'<li>Or import the <a href="{_href(opml_url)}" type="{OPML_MEDIA_TYPE}">OPML'
             " subscription list</a> (your reader&#8217;s &#8220;Import&#8221; or"
             " &#8220;OPML&#8221; menu) to add this site&#8217;s feeds in one step.</li>"
         )
     lines += ["</ol>", '<div class="feeds">']
-    fields = [(FORMATS[link.format][0], link.url, link.format) for link in feeds]
+    fields = [(BY_KEY[link.format].label, link.url, link.format) for link in feeds]
     if archive_url:
         fields.append(("Archive of older stories", archive_url, "archive"))
     for label, url, key in fields:
@@ -212,7 +206,7 @@ def render_index_page(
     head = _alternates(whole.feeds, site.title) if whole is not None else []
     if opml_url:
         head.append(
-            f'<link rel="outline" type="text/x-opml" title="{_e(site.title)} (OPML)"'
+            f'<link rel="outline" type="{OPML_MEDIA_TYPE}" title="{_e(site.title)} (OPML)"'
             f' href="{_href(opml_url)}">'
         )
     body = ["<header>", f"<h1>{_e(site.title)}</h1>"]

@@ -8,10 +8,11 @@ from dataclasses import replace
 from datetime import datetime
 
 from ..config.topics import parents
+from ..core.formats import OPML_FILE
 from ..core.model import Config
 from ..publish.guard import Previous
 from ..selection.select import PlannedFeed
-from .documents import INDEX_FILE, OPML_FILE, Rendered, SideFile, page_url
+from .documents import INDEX_FILE, Rendered, SideFile, page_url
 from .opml import OpmlFeed, choose_feeds, render_opml
 from .pages import FeedLink, TopicPage, render_index_page, render_topic_page
 from .safe import safe_entries

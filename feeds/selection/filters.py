@@ -11,7 +11,8 @@ from datetime import datetime, timedelta
 from typing import TypeVar
 
 from ..config.topics import TopicIndex
-from ..core.model import FORMATS, Config, Filters, Record, TopicConfig
+from ..core.formats import FORMATS
+from ..core.model import Config, Filters, Record, TopicConfig
 from ..core.urls import canonical_url
 
 T = TypeVar("T")

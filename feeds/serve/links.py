@@ -11,7 +11,7 @@ from html import escape
 from pathlib import Path
 from xml.etree.ElementTree import ParseError, iterparse
 
-from ..core.model import FILE_NAMES
+from ..core.formats import FEED_FORMATS
 
 _SELF = "{http://www.w3.org/2005/Atom}link"
 """RSS's ``atom:link`` and Atom's ``link``: the same qualified name in both formats."""
@@ -44,7 +44,7 @@ def _self_url(path: Path) -> str | None:
 def find_site_url(root: Path) -> str | None:
     """The ``site.url`` a folder was built for, from the self link of its site-wide feed
     (or else a topic's); None when no feed there names one."""
-    names = tuple(FILE_NAMES.values())
+    names = tuple(fmt.file_name for fmt in FEED_FORMATS)
     candidates = [root / name for name in names]
     candidates += sorted(p for name in names for p in root.glob(f"*/{name}"))
     for path in candidates:

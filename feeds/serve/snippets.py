@@ -10,17 +10,17 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from ..core.errors import ConfigError, UsageError, closest
+from ..core.formats import ATOM, FEED_FORMATS, JSON_FEED, OPML_MEDIA_TYPE, RSS
 from ..core.model import Config
 from ..publish.redirects import Moved, moved_paths
 
 KINDS = ("nginx", "apache", "caddy")
 
 FEED_TYPES: tuple[tuple[str, str, str], ...] = (
-    # (file name ending, regex for server configs, media type); first match wins.
-    ("atom.xml", r"atom\.xml$", "application/atom+xml"),
-    ("rss.xml", r"rss\.xml$", "application/rss+xml"),
-    ("feed.json", r"feed\.json$", "application/feed+json"),
-    (".opml", r"\.opml$", "text/x-opml"),
+    # (file name ending, regex for server configs, media type); first match wins. Atom
+    # first: the order the snippets have always listed them in.
+    *((f.file_name, re.escape(f.file_name) + "$", f.media_type) for f in (ATOM, RSS, JSON_FEED)),
+    (".opml", r"\.opml$", OPML_MEDIA_TYPE),
 )
 """What a web server's default table gets wrong or lacks: the feed files by name."""
 
@@ -43,10 +43,8 @@ _OTHER_TYPES = {
 
 TEXT_TYPES: tuple[str, ...] = (
     "text/html",
-    "text/x-opml",
-    "application/rss+xml",
-    "application/atom+xml",
-    "application/feed+json",
+    OPML_MEDIA_TYPE,
+    *(f.media_type for f in FEED_FORMATS),
     "application/json",
     "application/xml",
 )

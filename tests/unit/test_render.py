@@ -14,7 +14,8 @@ from lxml import etree
 from feeds.core.errors import RenderError
 from feeds.core.model import Image, Provider, Record, RelatedItem
 from feeds.records.video import Video
-from feeds.render.feed import GENERATOR, content_html, render_feed
+from feeds.render.entryhtml import content_html
+from feeds.render.feed import GENERATOR, render_feed
 from tests.helpers import AI_SPEC as SPEC
 from tests.helpers import TRICKY_TITLE, make_record
 
