@@ -7,6 +7,7 @@ import re
 import pytest
 
 from feeds.config.keys import KEYS, Key
+from feeds.core.formats import FEED_FORMATS, FORMATS
 from tests.helpers import ROOT
 
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -46,3 +47,26 @@ def _ci_test_command() -> str:
 def test_readme_test_command_is_the_one_ci_runs() -> None:
     assert _readme_test_command() == _ci_test_command()
     assert _ci_test_command().endswith("pytest")
+
+
+def _listed(words: list[str], last: str) -> str:
+    """``a, b and c``: how README lists several words."""
+    return f"{', '.join(words[:-1])} {last} {words[-1]}" if len(words) > 1 else words[0]
+
+
+def test_readme_names_the_formats_of_the_formats_table() -> None:
+    names = [fmt.name for fmt in FEED_FORMATS]
+    assert f"per-topic {_listed([f'**{name}**' for name in names], 'and')} feeds" in README
+    assert f"| everything: {', '.join(names)} |" in README
+    files = ", ".join(f"`public/{fmt.file_name}`" for fmt in FEED_FORMATS)
+    assert f"| {files} |" in README
+
+
+def test_readme_and_keys_give_the_formats_and_their_default() -> None:
+    default = _listed(list(FORMATS), "and")
+    key = next(key for key in KEYS if key.name == "defaults.formats")
+    assert key.kind == f"{', '.join(FORMATS)} or a list of them"
+    assert key.help.endswith(f"; default: {default}")
+    choices = ", ".join(f"`{name}`" for name in FORMATS)
+    row = f"| `formats` | which files to write: {choices} or a list of them (default: {default}) |"
+    assert row in README.splitlines()
