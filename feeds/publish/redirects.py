@@ -9,7 +9,7 @@ redirect sees no new entries. ``build`` writes the files this module returns.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import NamedTuple
 from urllib.parse import urlsplit
@@ -76,15 +76,26 @@ def nginx_conf(redirects: Iterable[Redirect]) -> str:
         "# Written by feeds: topic feeds that moved (previous_slugs). Inside the site's",
         f"# server {{ }} block: include /path/to/output/{NGINX_FILE};",
     ]
-    for r in redirects:
-        old, new = _nginx_quoted(r.old_path), _inert(r.new_url)
-        if r.prefix:
-            pattern = _nginx_quoted("^" + re.escape(r.old_path) + "(.*)$")
-            target = _nginx_quoted(new + "$1")
-            lines.append(f"location ^~ {old} {{ rewrite {pattern} {target} permanent; }}")
-        else:
-            lines.append(f"location = {old} {{ return 301 {_nginx_quoted(new)}; }}")
+    moves = ((r.old_path, _inert(r.new_url), r.prefix) for r in redirects)
+    lines += [f"{opening} {{ {directive} }}" for opening, directive in nginx_locations(moves)]
     return "\n".join(lines) + "\n"
+
+
+def nginx_locations(
+    moves: Iterable[tuple[str, str, bool]], quoted: Callable[[str], str] | None = None
+) -> Iterator[tuple[str, str]]:
+    """The nginx redirect of each (old path, new URL or path, prefix) move, as a
+    ``location`` opening and the one directive inside it: ``return 301`` for a path, a
+    ``rewrite … permanent`` keeping the rest of the path for a moved folder (``prefix``).
+    ``quoted`` writes a value (default: double-quoted, for the build's map); the
+    ``serve-config`` snippet passes ``str``, its paths being plain already."""
+    quote = _nginx_quoted if quoted is None else quoted
+    for old, new, prefix in moves:
+        if prefix:
+            pattern = quote("^" + re.escape(old) + "(.*)$")
+            yield f"location ^~ {quote(old)}", f"rewrite {pattern} {quote(new + '$1')} permanent;"
+        else:
+            yield f"location = {quote(old)}", f"return 301 {quote(new)};"
 
 
 def apache_conf(redirects: Iterable[Redirect]) -> str:

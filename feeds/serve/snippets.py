@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from ..core.errors import ConfigError, UsageError, closest
 from ..core.formats import ATOM, FEED_FORMATS, JSON_FEED, OPML_MEDIA_TYPE, RSS
 from ..core.model import Config
-from ..publish.redirects import Moved, moved_paths
+from ..publish.redirects import Moved, moved_paths, nginx_locations
 
 KINDS = ("nginx", "apache", "caddy")
 
@@ -151,12 +151,8 @@ def _nginx(root: str, base: str, max_age: int, redirects: list[Moved]) -> list[s
         lines += _block(f"location = {base.rstrip('/')} {{", [f"return 301 {base};"])
     if redirects:
         lines += ["", "# Renamed topics: the old feed URLs move permanently."]
-        for old, new, prefix in redirects:
-            if prefix:  # everything below: the rest of the path kept
-                pattern = f"^{re.escape(old)}(.*)$"
-                lines += _block(f"location ^~ {old} {{", [f"rewrite {pattern} {new}$1 permanent;"])
-            else:
-                lines += _block(f"location = {old} {{", [f"return 301 {new};"])
+        for opening, directive in nginx_locations(redirects, quoted=str):
+            lines += _block(f"{opening} {{", [directive])
     return lines
 
 

@@ -10,7 +10,7 @@ import pytest
 from feeds.config.load import read_config
 from feeds.core.errors import ConfigError, UsageError
 from feeds.core.model import FeedSpec
-from feeds.publish.redirects import Moved, plan_redirects
+from feeds.publish.redirects import Moved, nginx_conf, nginx_locations, plan_redirects
 from feeds.serve.snippets import (
     KINDS,
     content_type,
@@ -219,6 +219,39 @@ def test_renamed_topics_move_feeds_page_and_archive_alike_in_build_maps_and_serv
     assert [(r.old_path, r.new_url, r.prefix) for r in maps] == [
         ("/" + m.old, "https://x.org/" + m.new, m.prefix) for m in moved
     ]
+
+
+def test_the_build_map_and_serve_config_write_nginx_redirects_with_one_writer() -> None:
+    moves = [
+        Moved("/old-ai/rss.xml", "/ai/rss.xml"),
+        Moved("/old-ai/archive/", "/ai/archive/", True),
+    ]
+    locations = list(nginx_locations(moves, quoted=str))
+    assert locations == [
+        ("location = /old-ai/rss.xml", "return 301 /ai/rss.xml;"),
+        (
+            "location ^~ /old-ai/archive/",
+            r"rewrite ^/old\-ai/archive/(.*)$ /ai/archive/$1 permanent;",
+        ),
+    ]
+    snippet = serve_config("nginx", root=ROOT, max_age=0, redirects=moves)
+    assert all(f"{opening} {{\n    {directive}\n}}" in snippet for opening, directive in locations)
+    maps = plan_redirects(
+        [FeedSpec(
+            topic="AI", slug="ai", title="AI", description="", site_url="https://x.org/",
+            language=None, author="T", limit=5, formats=("rss",),
+            previous_slugs=("old-ai",), archive=True,
+        )],
+        "https://x.org/",
+    )  # fmt: skip
+    written = nginx_conf(maps).splitlines()[2:]
+    quoted = [(r.old_path, r.new_url, r.prefix) for r in maps]
+    expected = [f"{o} {{ {d} }}" for o, d in nginx_locations(quoted, quoted=_nginx_quoted)]
+    assert written == expected
+
+
+def _nginx_quoted(text: str) -> str:
+    return '"' + text.replace("\\", "\\\\") + '"'
 
 
 SUB = "/powerapps/feeds/"
