@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeGuard
-from urllib.parse import urlsplit
 
 from ..core.errors import ConfigError, closest
 from ..core.model import SourceLocation
 from ..core.slugs import is_valid_slug, slugify
+from ..core.urls import config_url
 from .keys import Key
 from .kinds import (
     ANYTHING,
@@ -128,18 +128,14 @@ class ValueChecker:
 
     def url(self, where: str, value: Any, key: Key) -> str:
         url = self.text(where, value, key)
-        try:
-            parts = urlsplit(url)
-            ok = parts.scheme in ("http", "https") and bool(parts.hostname)
-        except ValueError:
-            ok = False
-        if ok and _NOT_IN_URL.search(url):
+        parts = config_url(url)
+        if parts is not None and _NOT_IN_URL.search(url):
             raise self.error(
                 where,
                 "must be an absolute http(s) URL without spaces, control characters, quotes, "
                 f"backslashes or braces (found {url!r}); " + HINTS[URL],
             )
-        if ok and not (parts.query or parts.fragment):
+        if parts is not None and not (parts.query or parts.fragment):
             return url
         raise self.error(
             where,
@@ -171,12 +167,7 @@ class ValueChecker:
     def image(self, where: str, value: Any, key: Key) -> str:
         if not isinstance(value, str):
             raise self.wrong_type(where, value, key.kind)
-        try:
-            parts = urlsplit(value.strip())
-            ok = parts.scheme in ("http", "https") and bool(parts.hostname)
-        except ValueError:
-            ok = False
-        if ok:
+        if config_url(value.strip()) is not None:
             return value.strip()
         raise self.error(where, f"must be {IMAGE} (found {value!r}); {HINTS[IMAGE]}")
 

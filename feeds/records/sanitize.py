@@ -9,9 +9,10 @@ import re
 from contextvars import ContextVar
 from functools import cache
 from typing import TYPE_CHECKING
-from urllib.parse import urljoin, urlsplit
 
 import nh3
+
+from ..core.urls import page_link
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -72,13 +73,7 @@ def _resolve(tag: str, attribute: str, value: str) -> str | None:
     """
     if attribute not in ("href", "src"):
         return value
-    try:
-        url = urljoin(_BASE_URL.get(), value.strip())
-        parts = urlsplit(url)
-    except ValueError:
-        return None  # e.g. a malformed IPv6 host
-    scheme = parts.scheme.lower()
-    return url if scheme == "mailto" or (scheme in URL_SCHEMES and parts.netloc) else None
+    return page_link(_BASE_URL.get(), value)
 
 
 _BASE_URL: ContextVar[str] = ContextVar("_BASE_URL")
