@@ -72,11 +72,12 @@ class HeldBack:
         )
 
 
-def read_previous(path: Path) -> Previous | None:
+def read_previous(path: Path, *, dates: bool = True) -> Previous | None:
     """What the feed file at ``path`` (RSS, Atom or JSON Feed) holds; None when missing
-    or unreadable. Dates that do not parse are left out rather than guessed."""
+    or unreadable. Dates that do not parse are left out rather than guessed; with
+    ``dates=False`` none are parsed (the count alone)."""
     if path.suffix == ".json":
-        return _json_feed(path)
+        return _json_feed(path, dates)
     count = 0
     newest: datetime | None = None
     root: ElementTree.Element | None = None
@@ -86,10 +87,13 @@ def read_previous(path: Path) -> Previous | None:
                 root = element
             if event == "end" and element.tag in _ENTRY_TAGS:
                 count += 1
-                newest = _later(newest, _date(element.findtext(_PUBLISHED[element.tag])))
+                if dates:
+                    newest = _later(newest, _date(element.findtext(_PUBLISHED[element.tag])))
                 element.clear()  # a kept feed may be large: entries are not held
         if root is None:
             return None
+        if not dates:
+            return Previous(count)
         head = root.find("channel") if root.tag == "rss" else root
         head = root if head is None else head
         updated = _date(head.findtext("lastBuildDate") or head.findtext(f"{_ATOM}updated"))
@@ -97,7 +101,7 @@ def read_previous(path: Path) -> Previous | None:
     return None
 
 
-def _json_feed(path: Path) -> Previous | None:
+def _json_feed(path: Path, dates: bool) -> Previous | None:
     try:
         feed = json.loads(path.read_bytes())
     except (OSError, ValueError):
@@ -105,6 +109,8 @@ def _json_feed(path: Path) -> Previous | None:
     items = feed.get("items") if isinstance(feed, dict) else None
     if not isinstance(items, list):
         return None
+    if not dates:
+        return Previous(len(items))
     newest = updated = None
     for item in items:
         if isinstance(item, dict):
@@ -143,28 +149,45 @@ def held_back(
     """
     if threshold <= 0:
         return []
+    shrinking = _shrinking(output, feeds)
+    site_paths = {f.path for f in feeds if f.site_wide}
+    # A source that failed with no copy to fall back on makes every shrinking feed suspect.
+    collapsed = sources_failed or any(
+        h.path in site_paths and _too_small(h, threshold) for h in shrinking
+    )
+    return [
+        replace(h, reason=_reason(h, threshold, sources_failed))
+        for h in shrinking
+        if collapsed or _too_small(h, threshold)
+    ]
+
+
+def _shrinking(output: Path, feeds: Sequence[Candidate]) -> list[HeldBack]:
+    """The feeds that would hold fewer entries than their previous file (not yet held
+    back: no reason). A full feed (``limit`` entries) never shrinks."""
     shrinking: list[HeldBack] = []
     for feed in feeds:
         if feed.entries >= feed.limit:
             continue
-        previous = read_previous(output / feed.path)
+        path = output / feed.path
+        counted = read_previous(path, dates=False)  # most feeds do not shrink: no dates
+        if counted is None or feed.entries >= counted.entries:
+            continue
+        previous = read_previous(path)
         if previous is not None and feed.entries < previous.entries:
             shrinking.append(HeldBack(feed.path, previous, feed.entries))
-    site_paths = {f.path for f in feeds if f.site_wide}
-    # A source that failed with no copy to fall back on makes every shrinking feed suspect.
-    collapsed = sources_failed or any(
-        h.path in site_paths and h.entries < threshold * h.previous for h in shrinking
-    )
-    below = f"fewer than shrink_threshold {threshold:g} of them"
-    return [
-        replace(
-            h,
-            reason="a source failed, with no copy to stand in"
-            if sources_failed
-            else below
-            if h.entries < threshold * h.previous
-            else "the site-wide feed is held back too",
-        )
-        for h in shrinking
-        if collapsed or h.entries < threshold * h.previous
-    ]
+    return shrinking
+
+
+def _too_small(feed: HeldBack, threshold: float) -> bool:
+    """Whether the feed would keep fewer than ``threshold`` of its previous entries."""
+    return feed.entries < threshold * feed.previous
+
+
+def _reason(feed: HeldBack, threshold: float, sources_failed: bool) -> str:
+    """Why a shrinking feed is held back, as its message says it."""
+    if sources_failed:
+        return "a source failed, with no copy to stand in"
+    if _too_small(feed, threshold):
+        return f"fewer than shrink_threshold {threshold:g} of them"
+    return "the site-wide feed is held back too"

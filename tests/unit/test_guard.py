@@ -66,3 +66,25 @@ def test_a_held_back_feed_carries_what_its_kept_file_holds(tmp_path: Path) -> No
     held = held_back(tmp_path, [Candidate("rss.xml", 1, 50, site_wide=True)], 0.5)
     assert [(h.path, h.previous, h.entries) for h in held] == [("rss.xml", 4, 1)]
     assert held[0].kept == Previous(4, NEWEST, CHANGED)
+
+
+@pytest.mark.parametrize("fmt", ["rss", "json"])
+def test_dates_are_parsed_only_for_a_feed_that_would_shrink(
+    tmp_path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from feeds.publish import guard
+
+    parsed: list[object] = []
+    parse = guard._date
+
+    def counting(text: object) -> datetime | None:
+        parsed.append(text)
+        return parse(text)
+
+    monkeypatch.setattr(guard, "_date", counting)
+    name = write_feed(tmp_path, fmt).name
+    assert held_back(tmp_path, [Candidate(name, 3, 10, site_wide=True)], 0.5) == []
+    assert parsed == []  # as many entries as before: counted, no date read
+    (held,) = held_back(tmp_path, [Candidate(name, 1, 10, site_wide=True)], 0.5)
+    assert held.kept == Previous(entries=3, newest=NEWEST, updated=CHANGED)
+    assert parsed
