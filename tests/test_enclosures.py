@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from feeds.net.enclosures import CACHE_FILE, Enclosure, EnclosureCache
+from feeds.core.media import Enclosure
+from feeds.net.enclosures import CACHE_FILE, EnclosureCache, LookupLimits
 from feeds.net.guard import Reach
 from tests.httpserver import running
 
@@ -94,12 +95,8 @@ def lookup(
     folder: Path, urls: list[str], **options: object
 ) -> tuple[dict[str, Enclosure | None], EnclosureCache]:
     cache = EnclosureCache(folder)
-    found = cache.lookup(
-        urls,
-        user_agent=UA,
-        reach=LOOPBACK,
-        **options,  # type: ignore[arg-type]
-    )
+    limits = LookupLimits(**options)  # type: ignore[arg-type]
+    found = cache.lookup(urls, user_agent=UA, limits=limits, reach=LOOPBACK)
     return found, cache
 
 
@@ -194,7 +191,7 @@ def test_time_budget_stops_asking(tmp_path: Path, server: _Server) -> None:
         urls,
         user_agent=UA,
         reach=LOOPBACK,
-        budget=4.5,  # two ticks per URL asked: its turn, and its request's deadline
+        limits=LookupLimits(budget=4.5),  # two ticks a URL asked: its turn, its deadline
         clock=lambda: float(next(ticks)),
     )
     assert sum(v is not None for v in found.values()) == 2

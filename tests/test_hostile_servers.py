@@ -16,7 +16,7 @@ import feedparser
 import pytest
 
 from feeds.core.report import RecordCounts, Rejection, Report, source_of
-from feeds.publish.notify import ping_hub
+from feeds.publish.notify import PingPolicy, ping_hub
 from feeds.sources.remote import RemoteResult, RemoteSource, fetch, user_agent
 from tests.helpers import run_feeds, write_config, write_record
 from tests.httpserver import FixtureServer, local_session, running, serve
@@ -183,8 +183,7 @@ def test_a_dripping_hub_is_cut_off() -> None:
             f"http://127.0.0.1:{server.server_address[1]}/",
             SITE + "atom.xml",
             session=session,
-            timeout=(1, 1),
-            retries=0,
+            policy=PingPolicy(timeout=(1, 1), retries=0),
         )
         assert time.monotonic() - start < 8  # connect + read timeout bound the whole ping
     assert problem is not None and "timed out" in problem
@@ -205,7 +204,7 @@ def test_a_hub_redirecting_to_a_malformed_url_is_a_warning() -> None:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Redirecting)
     with running(server), local_session() as session:
         hub = f"http://127.0.0.1:{server.server_address[1]}/"
-        problem = ping_hub(hub, SITE + "atom.xml", session=session, retries=0)
+        problem = ping_hub(hub, SITE + "atom.xml", session=session, policy=PingPolicy(retries=0))
     assert problem is not None and "redirect" in problem
 
 

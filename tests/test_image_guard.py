@@ -15,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from feeds.net.enclosures import CACHE_FILE, Enclosure, EnclosureCache
+from feeds.core.media import Enclosure
+from feeds.net.enclosures import CACHE_FILE, EnclosureCache, LookupLimits
 from feeds.net.guard import Reach, address_problem, literal_address
 from tests.helpers import run_feeds, write_config, write_record
 from tests.httpserver import running
@@ -263,7 +264,9 @@ def test_a_dripping_server_is_cut_off(tmp_path: Path, server: _Server) -> None:
     url = server.url("/drip")
     cache = EnclosureCache(tmp_path)
     started = time.monotonic()
-    found = cache.lookup([url], user_agent=UA, reach=only("127.0.0.1/32"), request_time=1.0)
+    found = cache.lookup(
+        [url], user_agent=UA, reach=only("127.0.0.1/32"), limits=LookupLimits(request_time=1.0)
+    )
     assert time.monotonic() - started < 5  # the read timeout (5 s) never fires on a drip
     assert found == {url: None}
     assert cache.warnings == [f"{url}: no enclosure: took longer than 1 s; cut off"]
@@ -275,7 +278,9 @@ def test_the_phase_budget_bounds_a_drip_too(tmp_path: Path, server: _Server) -> 
     urls = [server.url(f"/drip?{n}") for n in range(3)]
     cache = EnclosureCache(tmp_path)
     started = time.monotonic()
-    found = cache.lookup(urls, user_agent=UA, reach=only("127.0.0.1/32"), budget=1.0)
+    found = cache.lookup(
+        urls, user_agent=UA, reach=only("127.0.0.1/32"), limits=LookupLimits(budget=1.0)
+    )
     assert time.monotonic() - started < 5  # request_time is 10 s: the budget cut it
     assert found == dict.fromkeys(urls)
     assert server.heads["/drip"] == 1

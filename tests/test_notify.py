@@ -12,7 +12,7 @@ from urllib.parse import parse_qs
 import pytest
 import requests
 
-from feeds.publish.notify import ping_hub, ping_hubs
+from feeds.publish.notify import PingPolicy, ping_hub, ping_hubs
 from tests.httpserver import local_session, running
 
 FEEDS = ["https://feeds.example.org/ai/rss.xml", "https://feeds.example.org/ai/atom.xml"]
@@ -113,7 +113,13 @@ def test_persistent_5xx_gives_one_warning(hub: tuple[Hub, str], session: request
     state, url = hub
     state.script["/down"] = [502]
     slept: list[float] = []
-    warnings = ping_hubs([f"{url}/down"], FEEDS[:1], session=session, retries=2, sleep=slept.append)
+    warnings = ping_hubs(
+        [f"{url}/down"],
+        FEEDS[:1],
+        session=session,
+        policy=PingPolicy(retries=2),
+        sleep=slept.append,
+    )
     assert warnings == [
         f"websub: hub {url}/down was not told about {FEEDS[0]}: "
         "HTTP 502 Bad Gateway (after 3 tries)"
@@ -134,7 +140,9 @@ def test_dead_hub_warns_quickly(session: requests.Session) -> None:
     dead = f"http://127.0.0.1:{closed_port()}/"
     slept: list[float] = []
     started = time.monotonic()
-    warnings = ping_hubs([dead], FEEDS, session=session, timeout=(0.5, 0.5), sleep=slept.append)
+    warnings = ping_hubs(
+        [dead], FEEDS, session=session, policy=PingPolicy(timeout=(0.5, 0.5)), sleep=slept.append
+    )
     assert time.monotonic() - started < 5
     assert len(warnings) == 2
     assert warnings[0].startswith(f"websub: hub {dead} was not told about {FEEDS[0]}: ")
@@ -148,7 +156,11 @@ def test_slow_hub_times_out(hub: tuple[Hub, str], session: requests.Session) -> 
     state, url = hub
     state.delay = 1.0
     problem = ping_hub(
-        f"{url}/slow", FEEDS[0], session=session, timeout=(1, 0.2), retries=0, sleep=lambda _: None
+        f"{url}/slow",
+        FEEDS[0],
+        session=session,
+        policy=PingPolicy(timeout=(1, 0.2), retries=0),
+        sleep=lambda _: None,
     )
     assert problem == "timed out (after 1 try)"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,8 +15,10 @@ import requests
 
 from feeds import __version__
 from feeds.core.errors import ConfigError
+from feeds.net.retry import Timing
 from feeds.records.validate import validate_record
-from feeds.sources.remote import RemoteResult, RemoteSource, fetch, page_url_of, user_agent
+from feeds.sources.remote import RemoteResult, RemoteSource, fetch, user_agent
+from feeds.sources.remotepages import page_url_of
 from tests.helpers import SHARED
 
 from .httpserver import FixtureServer, local_session, serve
@@ -48,15 +50,16 @@ class Harness:
         options = {"timeout": (2.0, 0.5), "backoff": 0.01, **options}
         return RemoteSource(self.server.url(path), **options)
 
-    def fetch(self, source: RemoteSource | None = None, **options: Any) -> RemoteResult:
+    def fetch(
+        self, source: RemoteSource | None = None, clock: Callable[[], float] = time.time
+    ) -> RemoteResult:
         return fetch(
             source or self.source(),
             session=self.session,
             cache_dir=self.cache,
             user_agent=user_agent(SITE),
             max_size=1024 * 1024,
-            sleep=self.sleeps.append,
-            **options,
+            timing=Timing(clock=clock, sleep=self.sleeps.append),
         )
 
     def edit(self, path: str, change: Any) -> None:

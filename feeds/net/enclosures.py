@@ -21,10 +21,11 @@ from urllib.parse import urlsplit
 import requests
 
 from ..core.errors import OutputError
-from ..core.urls import url_problem
+from ..core.media import Enclosure
+from ..core.urls import server_url, url_problem
 from ..publish.output import write_atomic
 from .guard import PUBLIC, GuardError, Reach, guarded_session, head, literal_address
-from .limits import header_int, http_url
+from .limits import header_int
 
 CACHE_FILE = "enclosures.json"
 _VERSION = 1
@@ -37,15 +38,20 @@ _MAX_LENGTH = 10**12
 
 
 @dataclass(frozen=True, slots=True)
-class Enclosure:
-    """What an RSS ``<enclosure url= type= length=>`` needs (RSS 2.0 requires all three)."""
+class LookupLimits:
+    """How much one run may ask: per request, and in all."""
 
-    url: str
-    """The image URL as the record gave it (not a redirect's target)."""
-    type: str
-    """An ``image/*`` media type, lowercased, without parameters."""
-    length: int
-    """Bytes, from ``Content-Length``; always positive."""
+    timeout: tuple[float, float] = (3, 5)
+    """requests' (connect, read) timeouts of each HEAD."""
+    request_time: float = 10.0
+    """Seconds each request may take in all, however slowly the server answers."""
+    max_new: int = 200
+    """New URLs asked per run; the rest are asked on later runs."""
+    budget: float = 60.0
+    """Seconds all of a run's requests may take."""
+
+
+LOOKUP = LookupLimits()
 
 
 @dataclass(slots=True)
@@ -86,23 +92,20 @@ class EnclosureCache:
         urls: Iterable[str],
         *,
         user_agent: str,
-        timeout: tuple[float, float] = (3, 5),
-        request_time: float = 10.0,
-        max_new: int = 200,
-        budget: float = 60.0,
+        limits: LookupLimits = LOOKUP,
         reach: Reach = PUBLIC,
         clock: Callable[[], float] = time.monotonic,
     ) -> dict[str, Enclosure | None]:
         """The enclosure of each URL (``None``: none), asking only URLs never asked before.
 
-        At most ``max_new`` new URLs are asked per call, within ``budget`` seconds in all;
-        the rest are ``None`` this time and asked on a later run. Each request ends within
-        ``request_time`` seconds. Only public addresses are asked, and those ``reach`` adds.
-        New answers are saved before it returns.
+        At most ``limits.max_new`` new URLs are asked per call, within ``limits.budget``
+        seconds in all; the rest are ``None`` this time and asked on a later run. Each
+        request ends within ``limits.request_time`` seconds. Only public addresses are
+        asked, and those ``reach`` adds. New answers are saved before it returns.
         """
         results: dict[str, Enclosure | None] = {}
         asked = 0
-        deadline = clock() + budget
+        deadline = clock() + limits.budget
         self.skipped = 0
         with guarded_session() as session:
             for url in dict.fromkeys(urls):
@@ -117,11 +120,11 @@ class EnclosureCache:
                 if refusal is not None:
                     self.warnings.append(f"{url}: no enclosure: {refusal}")
                     continue
-                if asked >= max_new or clock() >= deadline:
+                if asked >= limits.max_new or clock() >= deadline:
                     self.skipped += 1
                     continue
                 asked += 1
-                ask = _Asker(session, user_agent, timeout, request_time, reach, clock)
+                ask = _Asker(session, user_agent, limits, reach, clock)
                 outcome = ask.head(url, deadline)
                 self.sent += ask.sent
                 if outcome.warning:
@@ -191,8 +194,7 @@ class _Asker:
 
     session: requests.Session
     user_agent: str
-    timeout: tuple[float, float]
-    request_time: float
+    limits: LookupLimits
     reach: Reach
     clock: Callable[[], float]
     sent: int = 0
@@ -201,7 +203,7 @@ class _Asker:
         target = url
         headers = {"User-Agent": self.user_agent, "Accept": "image/*"}
         for _ in range(_MAX_REDIRECTS + 1):
-            seconds = min(self.request_time, deadline - self.clock())
+            seconds = min(self.limits.request_time, deadline - self.clock())
             if seconds <= 0:
                 return _Outcome(None, "the time budget ran out", retry=True)
             try:
@@ -209,7 +211,7 @@ class _Asker:
                     self.session,
                     target,
                     headers=headers,
-                    timeout=self.timeout,
+                    timeout=self.limits.timeout,
                     seconds=seconds,
                     reach=self.reach,
                 )
@@ -218,13 +220,13 @@ class _Asker:
                 if error.refused:
                     return _Outcome(None, error.problem + _ALLOW, warning=True, retry=True)
                 # Cut off by the phase's budget rather than its own time: asked next run.
-                short = error.cut_off and seconds < self.request_time
+                short = error.cut_off and seconds < self.limits.request_time
                 warning = error.cut_off or error.malformed
                 return _Outcome(None, error.problem, warning=warning, retry=short)
             self.sent += 1
             location = reply.headers.get("Location")
             if reply.status in _REDIRECTS and location:
-                target = http_url(target, location) or ""
+                target = server_url(target, location) or ""
                 if not target or url_problem(target) is not None:
                     return _Outcome(None, "redirected to an unusable URL", warning=True)
                 refusal = _refusal(target, self.reach)

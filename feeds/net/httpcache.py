@@ -1,30 +1,28 @@
-"""Network edge, part 1: a polite conditional GET, and the cache folder it reads and fills.
+"""Network edge, part 1: a polite conditional GET of one source's URLs, from and for the
+entries of its cache folder (``cachefiles``).
 
-Does I/O: HTTP through the ``requests.Session`` it is given, and one file per URL in the
-cache folder (written through ``output.write_atomic``). What the bytes mean is ``remote``'s job.
+Does I/O: HTTP through the ``requests.Session`` it is given, retried by ``retry``. What the
+bytes mean is ``remote``'s job.
 """
 
 from __future__ import annotations
 
-import hashlib
 import http
-import json
-import random
-import time
-from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterator, Mapping
+from dataclasses import replace
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 from urllib.parse import urlsplit
 
 import requests
 from urllib3.exceptions import ReadTimeoutError
 
-from ..core.errors import OutputError
-from ..publish.output import write_atomic
-from .limits import CutOff, Deadline, bounded, header_int, http_url
+from ..core.urls import server_url
+from .cachefiles import CacheEntry
+from .limits import CutOff, Deadline, bounded, header_int
+from .retry import REAL_TIME, Again, Backoff, GaveUp, Timing, retried
 
 MAX_REDIRECTS = 5
 _CHUNK = 64 * 1024
@@ -42,26 +40,6 @@ class FetchError(Exception):
         super().__init__(f"{url}: {problem}")
         self.url = url
         self.problem = problem
-
-
-@dataclass(frozen=True, slots=True)
-class CacheEntry:
-    """A stored response body and the validators for the next conditional GET."""
-
-    url: str
-    body: bytes = field(repr=False)
-    fetched_at: float
-    """When the body was downloaded, in seconds since the epoch."""
-    etag: str | None = None
-    last_modified: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class LastGood:
-    """A source's last complete, successful fetch: when, and the URLs of its pages."""
-
-    fetched_at: float
-    pages: tuple[str, ...]
 
 
 class Limits(Protocol):
@@ -85,94 +63,6 @@ class Limits(Protocol):
     def ca_bundle(self) -> Path | None: ...
 
 
-def _name(url: str) -> str:
-    return hashlib.sha256(url.encode("utf-8")).hexdigest()
-
-
-def read_entry(cache_dir: Path, url: str, warnings: list[str]) -> CacheEntry | None:
-    """The stored response for ``url``; a corrupt entry is reported and ignored."""
-    meta, body = _read_file(cache_dir / f"{_name(url)}.http", url, warnings)
-    if meta is None:
-        return None
-    return CacheEntry(url, body, meta["fetched_at"], meta["etag"], meta["last_modified"])
-
-
-def write_entry(cache_dir: Path, entry: CacheEntry) -> None:
-    """Store ``entry`` atomically; raises OutputError when the folder cannot be written."""
-    extra = {
-        "fetched_at": entry.fetched_at,
-        "etag": entry.etag,
-        "last_modified": entry.last_modified,
-    }
-    _write_file(cache_dir / f"{_name(entry.url)}.http", entry.url, entry.body, extra)
-
-
-def read_last_good(cache_dir: Path, source_url: str, warnings: list[str]) -> LastGood | None:
-    """The manifest of the source's last complete fetch, if one is stored and intact."""
-    meta, _ = _read_file(cache_dir / f"{_name(source_url)}.good", source_url, warnings)
-    if meta is None:
-        return None
-    pages = meta.get("pages")
-    if not isinstance(pages, list) or not all(isinstance(p, str) for p in pages):
-        warnings.append(f"{source_url}: the cache's last-good list is corrupt; ignored")
-        return None
-    return LastGood(meta["fetched_at"], tuple(pages))
-
-
-def write_last_good(cache_dir: Path, source_url: str, last_good: LastGood) -> None:
-    """Record the pages of a complete fetch; written after the pages themselves."""
-    extra = {"fetched_at": last_good.fetched_at, "pages": list(last_good.pages)}
-    _write_file(cache_dir / f"{_name(source_url)}.good", source_url, b"", extra)
-
-
-def _write_file(path: Path, url: str, body: bytes, extra: Mapping[str, Any]) -> None:
-    # One JSON line of metadata (with the body's size and hash), then the body as downloaded.
-    meta = {"format": 1, "url": url, "size": len(body), "sha256": hashlib.sha256(body).hexdigest()}
-    head = json.dumps({**extra, **meta}, sort_keys=True).encode("utf-8")
-    try:
-        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    except OSError as error:
-        raise OutputError(f"cannot create {path.parent}: {error.strerror}") from None
-    write_atomic(path, head + b"\n" + body)
-
-
-def _read_file(path: Path, url: str, warnings: list[str]) -> tuple[dict[str, Any] | None, bytes]:
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None, b""
-    except OSError as error:
-        warnings.append(f"{path}: cannot read cache file for {url} ({error.strerror}); ignored")
-        return None, b""
-    head, _, body = data.partition(b"\n")
-    try:
-        meta = json.loads(head)
-        fine = (
-            isinstance(meta, dict)
-            and meta.get("format") == 1
-            and meta.get("url") == url
-            and meta.get("size") == len(body)
-            and meta.get("sha256") == hashlib.sha256(body).hexdigest()
-            and isinstance(meta.get("fetched_at"), int | float)
-            and all(isinstance(meta.get(k), str | None) for k in ("etag", "last_modified"))
-        )
-    except ValueError:
-        fine = False
-    if not fine:
-        warnings.append(f"{path}: corrupt cache file for {url}; ignored (it is rewritten)")
-        return None, b""
-    return meta, body
-
-
-class _Retry(Exception):
-    """A failure worth another try: connection trouble, a timeout, 5xx or 429."""
-
-    def __init__(self, problem: str, after: float | None = None) -> None:
-        super().__init__(problem)
-        self.problem = problem
-        self.after = after
-
-
 class Client:
     """One source's HTTP: common and private headers, a deadline, a request count."""
 
@@ -183,63 +73,63 @@ class Client:
         headers: Mapping[str, str],
         private: Mapping[str, str],
         origin_url: str,
-        *,
-        clock: Callable[[], float] = time.time,
-        sleep: Callable[[float], None] = time.sleep,
+        timing: Timing = REAL_TIME,
     ) -> None:
         self.session = bounded(session)
         self.limits = limits
         self.headers = dict(headers)
         self.private = dict(private)
         self.origin = _origin(origin_url)
-        self.clock = clock
-        self.sleep = sleep
-        self.deadline = clock() + limits.total_time
+        self.timing = timing
+        self.clock = timing.clock
+        self.deadline = self.clock() + limits.total_time
         self.requests = 0
+        self.backoff = Backoff(
+            limits.tries,
+            limits.backoff,
+            cap=limits.backoff_cap,
+            jitter=True,  # so that many clients do not retry in step
+            retry_after_cap=limits.retry_after_cap,
+        )
 
     def get(self, url: str, cached: CacheEntry | None) -> tuple[CacheEntry, bool]:
         """``url``'s entry, and whether it is new (``False``: a 304 confirmed ``cached``).
 
         Follows redirects itself so private headers go only to the source's own origin.
         """
-        target, tries, hops = url, 0, 0
-        while True:
-            tries += 1
-            try:
-                result = self._request(url, target, cached)
-            except _Retry as retry:
-                if tries >= self.limits.tries:
-                    raise FetchError(url, f"{retry.problem} ({tries} tries)") from None
-                self._wait(url, retry, tries)
-                continue
+        target = url
+        for _ in range(MAX_REDIRECTS + 1):
+            result = self._tried(url, target, cached)
             if not isinstance(result, str):
                 return result, result != cached
-            hops += 1
-            if hops > MAX_REDIRECTS:
-                raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
-            target, tries = result, 0
+            target = result
+        raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
 
-    def _wait(self, url: str, retry: _Retry, tries: int) -> None:
+    def _tried(self, url: str, target: str, cached: CacheEntry | None) -> CacheEntry | str:
+        """``_request``, tried again on a failure worth it while tries and time allow."""
+        try:
+            return retried(
+                lambda: self._request(url, target, cached),
+                self.backoff,
+                self.timing,
+                deadline=self.deadline,
+            )
+        except GaveUp as end:
+            raise FetchError(url, self._gave_up(end)) from None
+
+    def _gave_up(self, end: GaveUp) -> str:
         limits = self.limits
-        if retry.after is not None and retry.after > limits.retry_after_cap:
-            raise FetchError(
-                url,
-                f"{retry.problem}; the server asks to retry after {retry.after:.0f} s, "
-                f"longer than feeds waits ({limits.retry_after_cap:g} s)",
+        if end.why == "retry_after":
+            return (
+                f"{end.problem}; the server asks to retry after {end.after:.0f} s, "
+                f"longer than feeds waits ({limits.retry_after_cap:g} s)"
             )
-        if retry.after is not None:
-            delay = retry.after
-        else:  # exponential backoff with jitter, so many clients do not retry in step
-            step = min(limits.backoff_cap, limits.backoff * 2 ** (tries - 1))
-            delay = step / 2 + random.uniform(0, step / 2)
-        if self.clock() + delay >= self.deadline:
-            raise FetchError(
-                url, f"{retry.problem}; no time left for a retry ({limits.total_time:g} s budget)"
-            )
-        self.sleep(delay)
+        if end.why == "deadline":
+            return f"{end.problem}; no time left for a retry ({limits.total_time:g} s budget)"
+        return f"{end.problem} ({end.tries} tries)"
 
     def _request(self, url: str, target: str, cached: CacheEntry | None) -> CacheEntry | str:
-        """One request: a CacheEntry, a redirect's target, or a raised _Retry/FetchError."""
+        """One request: a CacheEntry, a redirect's target, or a raised Again/FetchError."""
         left = self.deadline - self.clock()
         if left <= 0:
             raise self._out_of_time(url)
@@ -287,9 +177,9 @@ class Client:
                 url, "TLS verification failed; for a private CA set the source's ca_bundle"
             ) from None
         except (requests.ConnectionError, requests.Timeout) as error:
-            raise _Retry(_transport_problem(error, limits.timeout)) from None
+            raise Again(_transport_problem(error, limits.timeout)) from None
         except requests.exceptions.ChunkedEncodingError:
-            raise _Retry("the connection broke while reading the response") from None
+            raise Again("the connection broke while reading the response") from None
         except requests.RequestException as error:
             # Never the exception's text: InvalidHeader, for one, quotes the header value.
             raise FetchError(url, f"request failed ({type(error).__name__})") from None
@@ -304,7 +194,7 @@ class Client:
         modified = response.headers.get("Last-Modified")
         location = response.headers.get("Location")
         if status in _REDIRECTS and location:
-            found = http_url(target, location)
+            found = server_url(target, location)
             if found is None:
                 raise FetchError(url, f"redirected to an unusable URL (found {location[:80]!r})")
             return found
@@ -314,7 +204,7 @@ class Client:
             )
         if status == 429 or status >= 500:
             after = response.headers.get("Retry-After") if status in (429, 503) else None
-            raise _Retry(_status(status), _retry_after(after, self.clock()))
+            raise Again(_status(status), _retry_after(after, self.clock()))
         if status != 200:
             raise FetchError(url, _status(status))
         return CacheEntry(url, self._read(url, response), self.clock(), etag, modified)

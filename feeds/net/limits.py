@@ -3,9 +3,9 @@ thread per bounded request; reads and writes nothing itself.
 
 Per-read timeouts never end an answer that sends a byte a second: a ``Deadline`` bounds a
 request's whole exchange (status line, headers and body) by shutting its connection down
-when time is up. Values read from answers (headers, links) are untrusted: ``header_int``
-and ``http_url`` give None for a malformed one instead of raising. Shared by every HTTP
-client of feeds (remote sources, WebSub pings, image lookups).
+when time is up. Values read from answers are untrusted: ``header_int`` gives None for a
+malformed number instead of raising (links: ``core.urls.server_url``). Shared by every
+HTTP client of feeds (remote sources, WebSub pings, image lookups).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import socket
 import threading
 from collections.abc import Mapping
 from typing import Any, ClassVar
-from urllib.parse import urljoin, urlsplit
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -25,7 +24,6 @@ from urllib3.connection import HTTPConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 _DIGITS = re.compile(r"[0-9]{1,18}")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _SHUT_AGAIN = 0.05
 """Seconds between shutdowns once the deadline passed: a connection opened meanwhile
 (connect timeouts still run) is shut down too."""
@@ -39,23 +37,6 @@ def header_int(value: str | None) -> int | None:
         return None
     value = value.strip()
     return int(value) if _DIGITS.fullmatch(value) else None
-
-
-def http_url(base: str, link: str) -> str | None:
-    """``link`` (a redirect's ``Location``, a next-page link) resolved against ``base``,
-    when that gives a usable http(s) URL; else None. ``urlsplit`` raises on some links
-    (``http://[::1``), so every server-given URL passes through here first."""
-    if _CONTROL.search(link):
-        return None
-    try:
-        url = urljoin(base, link.strip())
-        parts = urlsplit(url)
-        _ = parts.port  # raises ValueError for a port that is not a number in range
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    return url
 
 
 class CutOff(Exception):

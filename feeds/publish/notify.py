@@ -3,7 +3,8 @@
 A failed ping is a warning in the report, never an exception: the feeds are already
 written and readers will still poll them (https://www.w3.org/TR/websub/#publishing).
 A ping's whole exchange is bounded by its connect and read timeouts added up, however
-slowly the hub answers (``httplimits.Deadline``).
+slowly the hub answers (``net.limits.Deadline``); failed pings are tried again by
+``net.retry``.
 """
 
 from __future__ import annotations
@@ -11,12 +12,14 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import NamedTuple
 
 import requests
 
 from ..core.errors import plural
 from ..net.limits import CutOff, Deadline, bounded
+from ..net.retry import Again, Backoff, GaveUp, Timing, retried
 
 _ERRNO = re.compile(r"\[Errno -?\d+\] ([^'\"()]+)")
 
@@ -70,54 +73,68 @@ def _post(
         return _Failed("the hub redirected to an unusable URL", final=True)
 
 
+@dataclass(frozen=True, slots=True)
+class PingPolicy:
+    """How each ping is sent: its timeouts and how often a failed one is tried again."""
+
+    timeout: Timeout = (5, 10)
+    retries: int = 3
+    """Tries after the first, for connection trouble, timeouts, 5xx and 429."""
+    backoff: float = 0.5
+    """Seconds before the first retry; each later one waits twice as long."""
+
+
+PING = PingPolicy()
+
+
 def ping_hub(
     hub: str,
     feed_url: str,
     *,
     session: requests.Session,
-    timeout: Timeout = (5, 10),
-    retries: int = 3,
-    backoff: float = 0.5,
+    policy: PingPolicy = PING,
     sleep: Callable[[float], None] = time.sleep,
 ) -> str | None:
     """POST one publish notification; ``None`` on a 2xx, else what went wrong."""
-    return _ping(hub, feed_url, session, timeout, retries, backoff, sleep)[0]
+    return _ping(hub, feed_url, session, policy, sleep)[0]
 
 
 def _ping(
     hub: str,
     feed_url: str,
     session: requests.Session,
-    timeout: Timeout,
-    retries: int,
-    backoff: float,
+    policy: PingPolicy,
     sleep: Callable[[float], None],
 ) -> tuple[str | None, bool]:
     """(problem or None, whether the hub ever answered)."""
     data = {"hub.mode": "publish", "hub.url": feed_url}
-    problem = "not tried"
+    whole = _whole(policy.timeout)
     answered = False
-    for attempt in range(retries + 1):
-        if attempt:
-            sleep(backoff * 2 ** (attempt - 1))  # 0.5, 1, 2 … seconds
+
+    def attempt() -> str | None:
+        nonlocal answered
         try:
-            with Deadline(_whole(timeout)):
-                answer = _post(bounded(session), hub, data, timeout)
+            with Deadline(whole):
+                answer = _post(bounded(session), hub, data, policy.timeout)
         except CutOff:
-            problem = f"timed out (the whole answer took over {_whole(timeout):g} s)"
-            continue
+            raise Again(f"timed out (the whole answer took over {whole:g} s)") from None
         if isinstance(answer, _Failed):
-            if answer.final:
-                return answer.problem, False
-            problem = answer.problem
-            continue
+            if not answer.final:
+                raise Again(answer.problem)
+            answered = False
+            return answer.problem
         answered = True
         if 200 <= answer.status_code < 300:
-            return None, True
-        problem = _problem_of(answer)
-        if not _retryable(answer.status_code):
-            return problem, True
-    return f"{problem} (after {plural(retries + 1, 'try', 'tries')})", answered
+            return None
+        if _retryable(answer.status_code):
+            raise Again(_problem_of(answer))
+        return _problem_of(answer)
+
+    backoff = Backoff(tries=policy.retries + 1, first=policy.backoff)  # 0.5, 1, 2 … seconds
+    try:
+        return retried(attempt, backoff, Timing(sleep=sleep)), answered
+    except GaveUp as end:
+        return f"{end.problem} (after {plural(end.tries, 'try', 'tries')})", answered
 
 
 def ping_hubs(
@@ -125,9 +142,7 @@ def ping_hubs(
     feed_urls: Sequence[str],
     *,
     session: requests.Session,
-    timeout: Timeout = (5, 10),
-    retries: int = 3,
-    backoff: float = 0.5,
+    policy: PingPolicy = PING,
     sleep: Callable[[float], None] = time.sleep,
 ) -> list[str]:
     """Ping every hub once per changed feed; one warning line per failed ping, never raises.
@@ -142,7 +157,7 @@ def ping_hubs(
             if dead is not None:
                 problem: str | None = f"not tried: the hub did not answer ({dead})"
             else:
-                problem, answered = _ping(hub, feed_url, session, timeout, retries, backoff, sleep)
+                problem, answered = _ping(hub, feed_url, session, policy, sleep)
                 if problem is not None and not answered:
                     dead = problem
             if problem is not None:

@@ -7,38 +7,31 @@ source's last complete copy in the cache folder stands in, if it is younger than
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import time
-from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 import requests
 
 from .. import __version__
-from ..config.remotes import RemoteSource, _suffix
 from ..core.errors import OutputError, RecordError
-from ..net.httpcache import (
+from ..core.sources import RemoteSource, url_suffix
+from ..net.cachefiles import (
     CacheEntry,
-    Client,
-    FetchError,
     LastGood,
     read_entry,
     read_last_good,
     write_entry,
     write_last_good,
 )
-from ..net.limits import http_url
-from ..records.frontmatter import RawRecord, kind_of, parse_record_bytes
-from ..records.jsonpos import item_spans
+from ..net.httpcache import Client, FetchError
+from ..net.retry import REAL_TIME, Timing
+from ..records.frontmatter import RawRecord, parse_record_bytes
+from .remotepages import first_items, listing_of, next_url, strict_json
 
 _ENV = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
-_PAGE_PATH = re.compile(r"(?:page/\d+/)?index\.json$")
 _ACCEPT = "application/json, text/markdown;q=0.9, application/yaml;q=0.9, */*;q=0.5"
 
 
@@ -71,8 +64,7 @@ def fetch(
     cache_dir: Path,
     user_agent: str,
     max_size: int,
-    clock: Callable[[], float] = time.time,
-    sleep: Callable[[float], None] = time.sleep,
+    timing: Timing = REAL_TIME,
 ) -> RemoteResult:
     """Read every page of ``source``; when one fails, its last good copy from ``cache_dir``.
 
@@ -84,15 +76,19 @@ def fetch(
     try:
         private = _expanded_headers(source)
         common = {"User-Agent": user_agent, "Accept": _ACCEPT}
-        client = Client(session, source, common, private, source.url, clock=clock, sleep=sleep)
+        client = Client(session, source, common, private, source.url, timing)
         pages, new, more = _download(source, client, cache_dir, warnings)
     except FetchError as failure:
         sent = client.requests if client is not None else 0
-        return _fall_back(source, failure, cache_dir, max_size, clock(), warnings, sent)
+        copy = _fall_back(source, failure, cache_dir, max_size, timing.clock(), warnings)
+        if copy is None:
+            return RemoteResult([], [], warnings, sent, ok=False)
+        return RemoteResult(*copy, warnings, sent, ok=True, from_cache=True)
     try:
         for entry in new:
             write_entry(cache_dir, entry)
-        write_last_good(cache_dir, source.url, LastGood(clock(), tuple(p.url for p in pages)))
+        fetched = LastGood(timing.clock(), tuple(p.url for p in pages))
+        write_last_good(cache_dir, source.url, fetched)
     except OutputError as error:
         warnings.append(f"{source.url}: not cached ({error}); no copy to fall back on next time")
     records, errors = _parse(source, pages, max_size, warnings, more_pages=more)
@@ -116,12 +112,12 @@ def _download(
         if is_new:
             new.append(entry)
         if not source.is_listing:
-            if _suffix(url) == ".json":
-                _strict_json(entry)
+            if url_suffix(url) == ".json":
+                strict_json(entry)
             break
-        listing = _listing(entry)
+        listing = listing_of(entry)
         items += len(listing["value"])
-        url = _next_url(source, url, listing)
+        url = next_url(source, url, listing)
         if url is not None and items >= source.max_records:
             return pages, new, True  # _parse says so, with the records it leaves out
         if url is not None and len(pages) >= source.max_pages:
@@ -140,9 +136,9 @@ def _fall_back(
     max_size: int,
     now: float,
     warnings: list[str],
-    sent: int,
-) -> RemoteResult:
-    """The last complete copy of the source, or nothing; one warning says which and why."""
+) -> tuple[list[RawRecord], list[RecordError]] | None:
+    """The records of the source's last complete copy, or None when there is none young
+    and whole enough; one warning says which and why."""
     head = f"{failure.url}: {failure.problem}"
     of = "" if failure.url == source.url else f" of {source.url}"
     nothing = f"so {source.url} adds no records this run"
@@ -159,9 +155,8 @@ def _fall_back(
         warnings.append(f"{head}; the cached copy{of} is incomplete, {nothing}")
     else:
         warnings.append(f"{head}; used the cached copy{of} from {_utc(good.fetched_at)}")
-        records, errors = _parse(source, [p for p in pages if p], max_size, warnings)
-        return RemoteResult(records, errors, warnings, sent, ok=True, from_cache=True)
-    return RemoteResult([], [], warnings, sent, ok=False)
+        return _parse(source, [p for p in pages if p], max_size, warnings)
+    return None
 
 
 def _parse(
@@ -180,12 +175,12 @@ def _parse(
     for page in pages:
         room = source.max_records - len(records) - len(errors)
         if source.is_listing:  # already checked against max_bytes, and it is JSON
-            body, cut = _first_items(page.body, room)
+            body, cut = first_items(page.body, room)
             raws, bad = parse_record_bytes(body, page.url, ".json", max_size=source.max_bytes)
             left_out += cut
         else:
             raws, bad = parse_record_bytes(
-                page.body, page.url, _suffix(page.url), max_size=max_size
+                page.body, page.url, url_suffix(page.url), max_size=max_size
             )
         over = max(0, len(raws) + len(bad) - room)
         if over:  # a record file's list, or a page jsonpos could not cut
@@ -201,87 +196,6 @@ def _parse(
             f"records in the pages read were left out{later}; raise max_records to read them"
         )
     return records, errors
-
-
-def _first_items(body: bytes, room: int) -> tuple[bytes, int]:
-    """A listing page cut after its first ``room`` items, and how many items were cut.
-
-    Cut in the text, before the records are parsed: a page of a million ``{}`` would
-    otherwise make a million records first (and the lines of those kept stay right)."""
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError:
-        return body, 0
-    spans = item_spans(text, listing=True)
-    if spans is None or len(spans) <= room:
-        return body, 0
-    if room <= 0:
-        return b'{"value": []}', len(spans)
-    return (text[: spans[room - 1][1]] + "]}").encode("utf-8"), len(spans) - room
-
-
-def _strict_json(entry: CacheEntry) -> Any:
-    """The page's JSON: UTF-8, no NaN or Infinity, no repeated keys."""
-
-    def no_constant(name: str) -> Any:
-        raise ValueError(f"{name} is not JSON")
-
-    def no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-        keys = [key for key, _ in pairs]
-        if len(set(keys)) != len(keys):
-            raise ValueError("a key is repeated in an object")
-        return dict(pairs)
-
-    try:
-        text = entry.body.decode("utf-8")
-        return json.loads(text, parse_constant=no_constant, object_pairs_hook=no_repeats)
-    except UnicodeDecodeError:
-        raise FetchError(entry.url, "invalid JSON: not UTF-8") from None
-    except json.JSONDecodeError as error:
-        where = f"line {error.lineno}, column {error.colno}"
-        raise FetchError(entry.url, f"invalid JSON: {error.msg} ({where})") from None
-    except (ValueError, RecursionError) as error:
-        raise FetchError(entry.url, f"invalid JSON: {error or 'nested too deeply'}") from None
-
-
-def _listing(entry: CacheEntry) -> Mapping[str, Any]:
-    """The page as a listing, or a FetchError saying why it is not one."""
-    data = _strict_json(entry)
-    if not isinstance(data, dict) or not isinstance(data.get("value"), list) or "title" in data:
-        found = kind_of(data) if not isinstance(data, dict) else "a mapping without a 'value' list"
-        found = "a single record" if isinstance(data, dict) and "title" in data else found
-        raise FetchError(entry.url, f'not a listing {{"value": [...]}} (found {found})')
-    number = data.get("nextPage")
-    if number is not None and (not isinstance(number, int) or isinstance(number, bool)):
-        raise FetchError(entry.url, f"nextPage is {kind_of(number)}, not a page number")
-    link = data.get("nextPageUrl")
-    if link is not None and not isinstance(link, str):
-        raise FetchError(entry.url, f"nextPageUrl is {kind_of(link)}, not a URL")
-    return data
-
-
-def _next_url(source: RemoteSource, page_url: str, listing: Mapping[str, Any]) -> str | None:
-    """The next page: ``nextPageUrl``, else page ``nextPage`` by template or by derivation."""
-    link: str | None = listing.get("nextPageUrl")
-    if link:
-        url = http_url(page_url, link)
-        if url is None:
-            raise FetchError(page_url, f"nextPageUrl is not a usable http(s) URL ({link[:80]!r})")
-        return url
-    number = listing.get("nextPage")
-    if number is None:
-        return None
-    if source.next_page_url is not None:
-        return source.next_page_url.format(page=number)
-    return page_url_of(source.url, number)
-
-
-def page_url_of(listing_url: str, number: int) -> str:
-    """Page ``number`` of a listing: ``…/index.json`` or ``…/page/K/index.json`` →
-    ``…/page/N/index.json`` (query kept)."""
-    parts = urlsplit(listing_url)
-    path = _PAGE_PATH.sub("", parts.path) + f"page/{number}/index.json"
-    return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
 
 
 def _expanded_headers(source: RemoteSource) -> dict[str, str]:
