@@ -7,23 +7,21 @@ each key sits); ``check.validate_config`` checks the result against ``keys.KEYS`
 from __future__ import annotations
 
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from ..core.errors import ConfigError, tab_problem, utf8_text
-from ..core.model import (
-    Config,
-    SourceLocation,
-)
+from ..core.model import SourceLocation
+from ..core.settings import Config
 from ..sources.local import display_path
 from .check import Mark, TopicFile, validate_config
 from .keys import KEYS, Key
 from .limits import SAFE_LOADER, check_events, read_limited
 
-__all__ = ["KEYS", "Key", "read_config", "validate_config"]
+__all__ = ["KEYS", "Key", "parse_yaml_file", "read_config", "topic_files_in", "validate_config"]
 
 DEFAULT_CONFIG = "config/feeds.yaml"
 """Where the commands look without --config."""
@@ -41,7 +39,45 @@ class _Loader(_Base):  # type: ignore[misc]
             return None, {}
         marks = {"": Mark(node.start_mark.line + 1)}
         _note_marks(node, "", marks, display)
-        return self.construct_document(node), marks
+        try:
+            return self.construct_document(node), marks
+        except (ValueError, OverflowError) as exc:
+            raise self.bad_value(node, display, exc) from None
+
+    def bad_value(self, root: yaml.Node, display: str, error: Exception) -> ConfigError:
+        """A ConfigError at the first scalar YAML types but cannot build (2024-13-45)."""
+        for node in _scalars(root):
+            build = self.yaml_constructors.get(node.tag)
+            try:
+                if build is not None:
+                    build(self, node)
+            except (ValueError, OverflowError):
+                kind = _TYPE_NAMES.get(node.tag.rsplit(":", 1)[-1], "a value")
+                return ConfigError(
+                    f"not a valid value (found {node.value}, which YAML reads as {kind}: "
+                    f'{error}); fix it, or quote it to keep it as text: "{node.value}"',
+                    SourceLocation(display, node.start_mark.line + 1),
+                )
+        return ConfigError(
+            f"not a valid value ({error}); fix it, or quote it to keep it as text",
+            SourceLocation(display),
+        )
+
+
+_TYPE_NAMES = {"timestamp": "a date", "int": "a number", "float": "a number"}
+
+
+def _scalars(node: yaml.Node) -> Iterator[yaml.ScalarNode]:
+    """The scalar nodes below ``node``, in document order."""
+    if isinstance(node, yaml.ScalarNode):
+        yield node
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            yield from _scalars(item)
+    elif isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            yield from _scalars(key)
+            yield from _scalars(value)
 
 
 def _note_marks(node: yaml.Node, where: str, marks: dict[str, Mark], display: str) -> None:
@@ -118,11 +154,23 @@ def _topic_file_paths(path: Path, data: object, marks: Mapping[str, Mark]) -> li
                 "topic_files",
             )
         return []
+    return topic_files_in(where)
+
+
+def topic_files_in(folder: Path) -> list[Path]:
+    """The files of ``folder`` read as topic files: ``*.yaml`` and ``*.yml``, hidden ones
+    skipped, sorted by name."""
     return sorted(
         file
-        for file in where.iterdir()
+        for file in folder.iterdir()
         if file.suffix in (".yaml", ".yml") and not file.name.startswith(".") and file.is_file()
     )
+
+
+def parse_yaml_file(path: Path, advice: str) -> tuple[Any, dict[str, Mark]]:
+    """A config or topic file's data and a ``Mark`` per key path, within the size, depth
+    and alias limits; a one-line ConfigError on bad input, OSError when unreadable."""
+    return _parse_yaml(read_limited(path, advice), display_path(path))
 
 
 def _read_topic_file(path: Path) -> bytes:

@@ -15,17 +15,19 @@ from pathlib import Path
 
 import yaml
 
-from ..core.errors import UsageError, plural
-from ..core.model import Config, Site, SourceLocation
+from ..core.errors import ConfigError, UsageError, plural
+from ..core.model import SourceLocation
+from ..core.settings import Config, Site
 from ..core.slugs import topic_key
 from ..records.reading import load_records
 from ..sources.local import display_path
+from .load import parse_yaml_file, topic_files_in
+from .values import Mark
 
 PLACEHOLDER = Site("My feeds", "https://example.org/feeds/")
 """The site init writes; ``feeds check`` says so while either value is left in."""
 
 _JEKYLL_MARKERS = ("_config.yml", "_config.yaml", "_config.toml", "_data")
-_TOPIC_SUFFIXES = (".yaml", ".yml")
 
 
 def _absolute(path: Path) -> Path:
@@ -67,9 +69,7 @@ def site_topic_files(records: Path) -> Path | None:
     one ``*.yaml``/``*.yml`` file; the search stops at the site's (or repository's) root."""
     for folder in (records, *records.parents):
         topics = folder / "_data" / "topics"
-        if topics.is_dir() and any(
-            f.suffix in _TOPIC_SUFFIXES and f.is_file() for f in topics.iterdir()
-        ):
+        if topics.is_dir() and topic_files_in(topics):
             return topics
         if any((folder / marker).exists() for marker in (".git", *_JEKYLL_MARKERS)):
             return None
@@ -112,24 +112,22 @@ class Starter:
     topic_files: Path | None
 
 
-def _top_keys(path: Path) -> dict[str, tuple[yaml.Node, yaml.Node]]:
-    """The top-level keys of a YAML file → their key and value nodes; ``{}`` when it cannot
-    be read. Composed, not loaded: aliases are never expanded (no alias bombs here)."""
+def _key_marks(path: Path) -> dict[str, Mark]:
+    """Where each key of a config or topic file sits, read as ``feeds check`` reads it
+    (size, depth and alias limits); ``{}`` when it cannot be read."""
     try:
-        node = yaml.compose(path.read_text("utf-8"), Loader=yaml.SafeLoader)
-    except (OSError, UnicodeDecodeError, yaml.YAMLError):
+        return parse_yaml_file(path, "")[1]
+    except (OSError, ConfigError, ValueError):
         return {}
-    pairs = node.value if isinstance(node, yaml.MappingNode) else ()
-    return {k.value: (k, v) for k, v in pairs if isinstance(k, yaml.ScalarNode)}
 
 
 def _topic_names(folder: Path) -> set[str]:
     """The ``name`` of each topic file in ``folder`` (unreadable ones are for check to report)."""
     keys = set()
-    for file in (f for f in folder.iterdir() if f.suffix in _TOPIC_SUFFIXES):
-        _, name = _top_keys(file).get("name", (None, None))
-        if isinstance(name, yaml.ScalarNode) and name.value:
-            keys.add(topic_key(name.value))
+    for file in topic_files_in(folder):
+        name = _key_marks(file).get("name")
+        if name is not None and name.text:
+            keys.add(topic_key(name.text))
     return keys
 
 
@@ -210,10 +208,12 @@ def placeholders(config: Config) -> tuple[str, ...]:
 
 def _site_lines(path: Path) -> dict[str, int]:
     """The line of ``site`` ('') and of each key in it; read again on this rare path only."""
-    key, value = _top_keys(path).get("site", (None, None))
-    if key is None:
+    marks = _key_marks(path)
+    if "site" not in marks:
         return {}
-    found = {"": key.start_mark.line + 1}
-    if isinstance(value, yaml.MappingNode):
-        found |= {k.value: k.start_mark.line + 1 for k, _ in value.value}
+    found = {"": marks["site"].line}
+    for where, mark in marks.items():
+        key = where.removeprefix("site.")
+        if key != where and "." not in key and "[" not in key:
+            found[key] = mark.line
     return found

@@ -8,7 +8,8 @@ import pytest
 
 from feeds.config.load import KEYS, Mark, read_config, validate_config
 from feeds.core.errors import ConfigError
-from feeds.core.model import Config, SourceLocation
+from feeds.core.model import SourceLocation
+from feeds.core.settings import Config
 from tests.helpers import ROOT, write_config
 
 SITE = "site:\n  title: Example\n  url: https://example.org/feeds\n"
@@ -129,6 +130,12 @@ BAD = [
         "config/feeds.yaml:5: not valid YAML: found unexpected end of stream "
         "(while scanning a quoted scalar); check indentation, quotes and brackets",
         id="yaml-unclosed-quote",
+    ),
+    pytest.param(
+        SITE + "topics:\n  - name: AI\n    description: 2024-13-45\n",
+        "config/feeds.yaml:6: not a valid value (found 2024-13-45, which YAML reads as a date: "
+        'month must be in 1..12); fix it, or quote it to keep it as text: "2024-13-45"',
+        id="yaml-impossible-date",
     ),
     pytest.param(
         "site:\n  title: Café ☕\n  url: https://example.org/\nlimit: 3\x01\n",
