@@ -9,8 +9,10 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 
-from ..core.model import Config, FeedExtras
+from ..core.formats import JSON_FEED
+from ..core.model import FeedExtras, FeedSpec, Record, Story
 from ..core.report import FeedResult
+from ..core.settings import Config
 from ..records.reading import cache_folder
 from ..render.archive import PageKey, load_sealed
 from ..render.documents import RenderedFeed, SideFile, state_path
@@ -41,7 +43,7 @@ def write_all(
     ]
 
 
-def redirect_maps(config: Config, planned: Sequence[PlannedFeed]) -> list[SideFile]:
+def redirect_maps(config: Config, planned: Sequence[PlannedFeed[Story]]) -> list[SideFile]:
     """The redirect maps of renamed topics. When no topic is renamed any more, existing
     maps are emptied rather than left redirecting."""
     files = redirect_files((p.spec for p in planned), config.site.url)
@@ -64,19 +66,20 @@ def _held(
     written as JSON Feed alone is counted in it. Entries left out for ``max_bytes``
     count as kept: trimming is no shrink.
     """
-    with_xml = {r.feed.spec for r in rendered if r.format != "json"}
+    with_xml = {r.feed.spec for r in rendered if r.format != JSON_FEED.key}
+    followers = [r for r in rendered if r.format == JSON_FEED.key and r.feed.spec in with_xml]
+    judged = [r for r in rendered if r.format != JSON_FEED.key or r.feed.spec not in with_xml]
     candidates = [
-        Candidate(r.path, r.wanted, r.feed.spec.limit, r.feed.spec.topic is None)
-        for r in rendered
-        if r.format != "json" or r.feed.spec not in with_xml
+        Candidate(r.path, r.wanted, r.feed.spec.limit, r.feed.spec.topic is None) for r in judged
     ]
     held = held_back(output, candidates, config.shrink_threshold, sources_failed=sources_failed)
+    leader: dict[FeedSpec, HeldBack] = {}  # each feed's first held file: its JSON follows it
     by_path = {h.path: h for h in held}
-    by_spec = {r.feed.spec: by_path[r.path] for r in reversed(rendered) if r.path in by_path}
+    for r in judged:
+        if r.path in by_path:
+            leader.setdefault(r.feed.spec, by_path[r.path])
     return held + [
-        replace(by_spec[r.feed.spec], path=r.path)
-        for r in rendered
-        if r.format == "json" and r.feed.spec in with_xml and r.feed.spec in by_spec
+        replace(leader[r.feed.spec], path=r.path) for r in followers if r.feed.spec in leader
     ]
 
 
@@ -115,7 +118,7 @@ def publish(
 
 
 def read_sealed(
-    config: Config, planned: Sequence[PlannedFeed]
+    config: Config, planned: Sequence[PlannedFeed[Story]]
 ) -> tuple[dict[str, tuple[PageKey, ...]], list[str]]:
     """The sealed archive pages of each archived feed, as the last run left them.
 
@@ -137,7 +140,7 @@ def read_sealed(
 
 
 def learn_enclosures(
-    config: Config, planned: Sequence[PlannedFeed]
+    config: Config, planned: Sequence[PlannedFeed[Record]]
 ) -> tuple[FeedExtras, list[str]]:
     """With ``images: enclosure``: each entry image's type and length, asked once per URL
     ever by HTTP HEAD and remembered in ``<cache>/enclosures.json``."""

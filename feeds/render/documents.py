@@ -12,14 +12,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..core.formats import ARCHIVE_FORMATS
-from ..core.model import Config, FeedExtras, FeedSpec, Record
+from ..core.model import FeedExtras, FeedSpec, Record
+from ..core.settings import Config
 from ..selection.select import PlannedFeed, feed_date
 from ..speed.rendermemo import RenderMemo, entries_digest, signature
 from .archive import ArchivePlan, PageKey, archive_links, archive_path, dump_sealed, plan_archive
 from .sizing import fit
 
 if TYPE_CHECKING:
-    from ..net.enclosures import Enclosure
+    from ..core.media import Enclosure
 
 INDEX_FILE = "index.html"
 
@@ -38,7 +39,7 @@ def page_url(spec: FeedSpec, site_url: str) -> str:
 class RenderedFeed:
     """One subscription feed file's bytes, ready to write."""
 
-    feed: PlannedFeed
+    feed: PlannedFeed[Record]
     format: str
     path: str
     url: str
@@ -89,7 +90,7 @@ Parallel = Callable[[Callable[[Any], Any], Sequence[Any]], Iterable[Any]]
 class _Job:
     """One subscription feed file to render."""
 
-    feed: PlannedFeed
+    feed: PlannedFeed[Record]
     fmt: str
     entries: tuple[Record, ...]
     url: str
@@ -98,7 +99,7 @@ class _Job:
 
 def render_all(
     config: Config,
-    planned: Sequence[PlannedFeed],
+    planned: Sequence[PlannedFeed[Record]],
     *,
     sealed: Mapping[str, Sequence[PageKey]] | None = None,
     extras: FeedExtras | None = None,
@@ -153,34 +154,58 @@ def _draw_all(
 ) -> list[RenderedFeed]:
     """Each job's file: read back from disk when ``memo`` knows it was made from exactly
     these inputs, else drawn (here, or by ``parallel`` a feed's files per task)."""
-    done: dict[int, RenderedFeed] = {}
-    signatures: dict[int, str] = {}
+    if memo is None:
+        drawn = _drawn(jobs, {}, parallel)
+        return [drawn[index] for index in range(len(jobs))]
+    signatures = _signatures(jobs)
+    done = _reused(jobs, signatures, memo)
+    done.update(_drawn(jobs, done, parallel))
+    for index, rendered in done.items():
+        memo.rendered(rendered.path, signatures[index], rendered.entries)
+    return [done[index] for index in range(len(jobs))]
+
+
+def _signatures(jobs: Sequence[_Job]) -> list[str]:
+    """Each job's render-memo signature (``rendermemo.signature``)."""
     digests: dict[int, bytes] = {}  # a feed's formats share their entries: digest them once
-    for index, job in enumerate(jobs):
-        if memo is None:
-            continue
-        spec = job.feed.spec
+    signatures = []
+    for job in jobs:
         entries = digests.get(id(job.entries))
         if entries is None:
             entries = digests[id(job.entries)] = entries_digest(job.entries)
-        sig = signature(spec, job.fmt, job.url, job.feed.updated.isoformat(), job.extras, entries)
-        reused = memo.reuse(spec.path(job.fmt), sig)
+        updated = job.feed.updated.isoformat()
+        signatures.append(signature(job.feed.spec, job.fmt, job.url, updated, job.extras, entries))
+    return signatures
+
+
+def _reused(
+    jobs: Sequence[_Job], signatures: Sequence[str], memo: RenderMemo
+) -> dict[int, RenderedFeed]:
+    """The jobs whose file ``memo`` holds for their signature, by index."""
+    done: dict[int, RenderedFeed] = {}
+    for index, (job, sig) in enumerate(zip(jobs, signatures, strict=True)):
+        reused = memo.reuse(job.feed.spec.path(job.fmt), sig)
         if reused is not None:
             done[index] = _rendered(job, *reused)
-        signatures[index] = sig
-    groups: dict[int, list[int]] = {}  # the files of one feed travel together
+    return done
+
+
+def _drawn(
+    jobs: Sequence[_Job], done: Mapping[int, RenderedFeed], parallel: Parallel | None
+) -> dict[int, RenderedFeed]:
+    """The jobs not ``done``, drawn, by index: the files of one feed travel together, as
+    one task."""
+    groups: dict[int, list[int]] = {}
     for index, job in enumerate(jobs):
         if index not in done:
             groups.setdefault(id(job.feed), []).append(index)
     tasks = [[_task(jobs[i]) for i in group] for group in groups.values()]
     results = parallel(draw_files, tasks) if parallel and len(tasks) > 1 else map(draw_files, tasks)
-    for group, drawn in zip(groups.values(), results, strict=True):
-        for index, (data, kept) in zip(group, drawn, strict=True):
-            done[index] = _rendered(jobs[index], data, kept)
-    if memo is not None:
-        for index, rendered in done.items():
-            memo.rendered(rendered.path, signatures[index], rendered.entries)
-    return [done[index] for index in range(len(jobs))]
+    return {
+        index: _rendered(jobs[index], data, kept)
+        for group, drawn in zip(groups.values(), results, strict=True)
+        for index, (data, kept) in zip(group, drawn, strict=True)
+    }
 
 
 def _rendered(job: _Job, data: bytes, kept: int) -> RenderedFeed:
