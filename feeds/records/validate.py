@@ -1,5 +1,6 @@
 """Validate stage: a RawRecord → a Record, or a RecordError saying which field and why; no I/O.
 
+Each field is checked and converted in ``fields``; here they are assembled into a record.
 Messages read "what is wrong (found 'value'); what to do". Required fields are strict;
 optional ones are tolerated when missing or null, and parts that cannot be shown safely
 (an image or related link without an http(s) URL) are dropped rather than rejected.
@@ -7,367 +8,101 @@ optional ones are tolerated when missing or null, and parts that cannot be shown
 
 from __future__ import annotations
 
-import functools
-import re
-from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime, time
-from email.utils import parsedate_to_datetime
-from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
-
-from dateutil.parser import isoparse
+from typing import Any, Literal, overload
 
 from ..core.errors import RecordError
-from ..core.model import Image, Provider, Record, RelatedItem, SourceLocation
-from ..core.slugs import topic_key
-from ..core.urls import canonical_url, is_host_name, url_problem
-from .frontmatter import RawRecord, kind_of
-from .sanitize import clean_text, render_markdown, sanitize_html
-from .video import Video, video_of
-
-MAX_TOPICS = 100
-"""More topic names than this on one record is a data error, not a taxonomy."""
-MAX_RELATED = 50
-MAX_IMAGES = 20
-
-_SPACES = re.compile(r"\s+")
-T = TypeVar("T")
-
-
-class _Invalid(Exception):
-    """A field problem; ``validate_record`` adds the file, line and field name."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+from ..core.media import Video
+from ..core.model import Record, SourceLocation, Story
+from ..core.urls import canonical_url
+from .fields import (
+    Invalid,
+    checked_html,
+    date_field,
+    images_field,
+    number_field,
+    provider_field,
+    published_field,
+    related_field,
+    required_date,
+    text_field,
+    title_field,
+    topics_field,
+    url_field,
+)
+from .raw import RawRecord
+from .sanitize import render_markdown
+from .video import video_of
 
 
-def _found(value: object) -> str:
-    """The 'found …' part of a message: short, one line."""
-    if isinstance(value, str):
-        text = value if len(value) <= 60 else value[:57] + "..."
-        return repr(text)
-    return kind_of(value)
-
-
-def validate_record(raw: RawRecord, *, light: bool = False, related: bool = True) -> Record:
+@overload
+def validate_record(
+    raw: RawRecord, *, light: Literal[False] = False, related: bool = True
+) -> Record: ...
+@overload
+def validate_record(raw: RawRecord, *, light: bool, related: bool = True) -> Story: ...
+def validate_record(raw: RawRecord, *, light: bool = False, related: bool = True) -> Story:
     """Check and convert one record; raises RecordError naming the file, line and field.
 
-    ``light`` checks every field the same way but leaves out what selection never needs
-    (the title and link, the sanitized excerpts, the Markdown body, images and the
-    video): a build completes only the records that reach a feed (``reading.complete``),
-    and a site of a million records holds a million light ones.
+    ``light`` checks every field the same way but gives a ``Story``: it leaves out what
+    selection never needs (the title and link, the sanitized excerpts, the Markdown body,
+    images and the video): a build completes only the records that reach a feed
+    (``reading.complete``), and a site of a million records holds a million light ones.
     A light record also leaves out its related items unless ``related`` (a feed uses
     ``related: entries``).
     """
     try:
         return _record(raw, light, related)
-    except _Invalid as problem:
+    except Invalid as problem:
         location = SourceLocation(raw.source.path, raw.line_of(problem.field))
         raise RecordError(problem.message, location, problem.field) from None
 
 
-def _record(raw: RawRecord, light: bool, keep_related: bool = True) -> Record:
+def _record(raw: RawRecord, light: bool, keep_related: bool = True) -> Story:
     data = raw.data
-    title = _title(data.get("title"))
-    published_at = _required_date(data, "publishedDateTime")
-    updated_at = _date(data.get("updatedDateTime"), "updatedDateTime")
+    title = title_field(data.get("title"))
+    published_at = required_date(data, "publishedDateTime")
+    updated_at = date_field(data.get("updatedDateTime"), "updatedDateTime")
     web = data.get("webUrl")
     original = data.get("originalUrl")
-    url = _url(web, "webUrl") if web is not None else None
-    original_url = _url(original, "originalUrl") if original is not None else None
+    url = url_field(web, "webUrl") if web is not None else None
+    original_url = url_field(original, "originalUrl") if original is not None else None
     if url is None:
         url = original_url
     if url is None:
-        raise _Invalid("webUrl", "missing; give the record a webUrl or an originalUrl")
+        raise Invalid("webUrl", "missing; give the record a webUrl or an originalUrl")
+    # Fields in the order they are checked: the first problem is the one reported.
+    # Links in the excerpt and body are made absolute against the record's own URL.
+    excerpt = checked_html(data.get("excerpt"), "excerpt", light, url)
+    topics = topics_field(data.get("topics"))
+    is_published = published_field(data.get("published", True))
+    provider = provider_field(data.get("provider"), "provider")
+    related = related_field(data.get("related"), light, keep_related)
+    category = text_field(data.get("category"), "category")
+    kind = text_field(data.get("type"), "type")
+    quality = number_field(data.get("quality"), "quality")
+    heat = number_field(data.get("heat"), "heat")
+    canonical = canonical_url(original_url or url)
+    if light:
+        # Checked all the same; the title, link, HTML, images and video are left out
+        # (see validate_record).
+        return Story(
+            raw.source, canonical, published_at, updated_at, topics, is_published,
+            provider, related, category, kind, quality, heat,
+        )  # fmt: skip
     return Record(
-        source=raw.source,
-        # Checked above either way; a light record leaves them out (see validate_record).
-        title="" if light else title,
-        url="" if light else url,
-        canonical_url=canonical_url(original_url or url),
-        published_at=published_at,
-        updated_at=updated_at,
-        # Links in the excerpt and body are made absolute against the record's own URL.
-        excerpt=_checked_html(data.get("excerpt"), "excerpt", light, url),
-        body_html=None if light else render_markdown(raw.body, url),
-        topics=_topics(data.get("topics")),
-        is_published=_published(data.get("published", True)),
-        provider=_provider(data.get("provider"), "provider"),
+        raw.source, canonical, published_at, updated_at, topics, is_published,
+        provider, related, category, kind, quality, heat,
+        title=title,
+        url=url,
+        excerpt=excerpt,
+        body_html=render_markdown(raw.body, url),
         # Images and the video never reject a record and selection needs neither.
-        images=() if light else _images(data.get("images")),
-        related=_related(data.get("related"), light, keep_related),
-        category=_text(data.get("category"), "category"),
-        type=_text(data.get("type"), "type"),
-        quality=_number(data.get("quality"), "quality"),
-        heat=_number(data.get("heat"), "heat"),
-        video=None if light else _video(data.get("featuredContent"), url),
-    )
+        images=images_field(data.get("images")),
+        video=_video(data.get("featuredContent"), url),
+    )  # fmt: skip
 
 
 def _video(featured: Any, url: str) -> Video | None:
     """The YouTube or Vimeo player a record features (its embed, else its own URL); any
     other ``featuredContent`` is ignored: it never reaches a feed as markup."""
     return video_of(featured if isinstance(featured, str) else None, url)
-
-
-def _text(value: Any, field: str) -> str | None:
-    """Optional plain text: numbers are written as text, lists and mappings are errors."""
-    if value is None:
-        return None
-    if type(value) is str and value.isprintable() and "  " not in value:
-        # Nothing to remove or collapse: printable text has no control characters,
-        # surrogates or white space but the plain space.
-        return value.strip(" ") or None
-    if isinstance(value, bool) or not isinstance(value, str | int | float | date):
-        raise _Invalid(field, f"must be text (found {kind_of(value)}); write it as one line")
-    text = _SPACES.sub(" ", clean_text(str(value))).strip()
-    return text or None
-
-
-def _title(value: Any) -> str:
-    if value is None:
-        raise _Invalid("title", "missing; every record needs a title")
-    title = _text(value, "title")
-    if title is None:
-        raise _Invalid("title", "is blank; give the record a title")
-    return title
-
-
-def _html(value: Any, field: str, base_url: str | None = None) -> str | None:
-    """Sanitized HTML, relative links made absolute against ``base_url``."""
-    text = _text(value, field) if not isinstance(value, str) else value
-    if not text:
-        return None
-    return sanitize_html(text, base_url) or None
-
-
-def _checked_html(value: Any, field: str, light: bool, base_url: str) -> str | None:
-    """The sanitized HTML, or in a light pass only the type check that could reject it."""
-    if not light:
-        return _html(value, field, base_url)
-    if not isinstance(value, str):
-        _text(value, field)
-    return None
-
-
-def _required_date(data: Mapping[str, Any], field: str) -> datetime:
-    moment = _date(data.get(field), field)
-    if moment is None:
-        raise _Invalid(field, "missing; every record needs a publication date")
-    return moment
-
-
-def _date(value: Any, field: str) -> datetime | None:
-    """An aware UTC datetime from ISO 8601, RFC 822 or a YAML timestamp; naive means UTC."""
-    if value is None or value == "":
-        return None
-    moment: datetime
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, date):
-        moment = datetime.combine(value, time())
-    elif isinstance(value, str):
-        moment = _parse_date_text(value.strip(), field)
-    else:
-        raise _Invalid(
-            field,
-            f"must be a date (found {kind_of(value)}); write e.g. 2024-05-01T09:30:00Z",
-        )
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    try:
-        return moment.astimezone(UTC)
-    except (OverflowError, ValueError):
-        raise _Invalid(field, f"date out of range (found {_found(str(value))})") from None
-
-
-def _parse_date_text(text: str, field: str) -> datetime:
-    try:
-        return isoparse(text)
-    except (ValueError, OverflowError):
-        pass
-    try:
-        return parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        pass
-    raise _Invalid(
-        field,
-        f"not a date (found {_found(text)}); use ISO 8601 such as 2024-05-01T09:30:00Z",
-    )
-
-
-def _url(value: Any, field: str) -> str:
-    """An absolute http(s) URL without credentials, spaces or control characters."""
-    if not isinstance(value, str):
-        raise _Invalid(field, f"must be a URL (found {kind_of(value)}); write it as text")
-    url = value.strip()
-    problem = url_problem(url)
-    if problem == "contains credentials":
-        # Never repeat a password into logs and reports.
-        parts = urlsplit(url)
-        url = urlunsplit(parts._replace(netloc=f"***@{parts.netloc.rpartition('@')[2]}"))
-    if problem:
-        raise _Invalid(field, f"{problem} (found {_found(url)}); use an absolute http(s) URL")
-    return url
-
-
-def _topics(value: Any) -> tuple[str, ...]:
-    if type(value) is list and all(type(item) is str for item in value):
-        return _topic_list(tuple(value))
-    return _topic_names(value)
-
-
-@functools.lru_cache(maxsize=4096)  # a site has few distinct lists, repeated thousands of times
-def _topic_list(names: tuple[str, ...]) -> tuple[str, ...]:
-    return _topic_names(list(names))
-
-
-def _topic_names(value: Any) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    items = [value] if isinstance(value, str | int | float) else value
-    if not isinstance(items, list):
-        raise _Invalid("topics", f"must be a list of names (found {kind_of(value)})")
-    if len(items) > MAX_TOPICS:
-        raise _Invalid(
-            "topics", f"has {len(items)} names; at most {MAX_TOPICS} topics fit one record"
-        )
-    names: dict[str, str] = {}
-    for index, item in enumerate(items):
-        name = _text(item, f"topics[{index}]")
-        if name and topic_key(name) and topic_key(name) not in names:
-            names[topic_key(name)] = name
-    return tuple(names.values())
-
-
-def _published(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, bool):
-        return value
-    raise _Invalid(
-        "published",
-        f"must be true or false (found {_found(value)}); write published: false without quotes",
-    )
-
-
-def _number(value: Any, field: str) -> float | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, int) and not isinstance(value, bool):
-        number: float = value  # kept an int: small ones are shared, floats never are
-    elif isinstance(value, float):
-        number = value
-    elif isinstance(value, str):
-        try:
-            number = float(value)
-        except ValueError:
-            raise _Invalid(field, f"must be a number (found {_found(value)})") from None
-    else:
-        raise _Invalid(field, f"must be a number (found {kind_of(value)})")
-    if number != number or number in (float("inf"), float("-inf")):
-        raise _Invalid(field, f"must be a finite number (found {_found(str(value))})")
-    return number
-
-
-def _provider(value: Any, field: str) -> Provider | None:
-    """``{name, domain}`` or a bare name; a missing name falls back to the domain."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        name = _text(value, field)
-        return Provider(name) if name else None
-    if not isinstance(value, dict):
-        raise _Invalid(field, f"must be a mapping with name and domain (found {kind_of(value)})")
-    name = _text(value.get("name"), f"{field}.name")
-    domain = _domain(value.get("domain"))
-    if not name and not domain:
-        return None
-    return Provider(name or domain or "", domain)
-
-
-def _domain(value: Any) -> str | None:
-    """A bare host name, or None when the value is not one (the link is then omitted)."""
-    if not isinstance(value, str):
-        return None
-    host = value.strip().lower()
-    if "//" in host:
-        host = urlsplit(host).hostname or ""
-    host = host.strip("/")
-    return host if host and is_host_name(host) else None
-
-
-def _images(value: Any) -> tuple[Image, ...]:
-    if value is None:
-        return ()
-    items = value if isinstance(value, list) else [value]
-    images = []
-    for item in items[:MAX_IMAGES]:
-        raw_url = item.get("url") if isinstance(item, dict) else item
-        if not isinstance(raw_url, str) or url_problem(raw_url.strip()):
-            continue  # an image we cannot link safely is left out, not fatal
-        size = item if isinstance(item, dict) else {}
-        images.append(Image(raw_url.strip(), _size(size.get("width")), _size(size.get("height"))))
-    return tuple(images)
-
-
-def _size(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    try:
-        number = int(value)
-    except (TypeError, ValueError, OverflowError):
-        return None
-    return number if 0 < number < 100_000 else None
-
-
-def _related(value: Any, light: bool = False, keep: bool = True) -> tuple[RelatedItem, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise _Invalid("related", f"must be a list of stories (found {kind_of(value)})")
-    if light and not keep:
-        return ()  # checked; selection needs related items only for `related: entries`
-    items: list[RelatedItem] = []
-    seen: set[str] = set()
-    for item in value:
-        if len(items) >= MAX_RELATED:
-            break
-        related = _related_item(item, light)
-        if related is not None and related.url not in seen:
-            seen.add(related.url)
-            items.append(related)
-    return tuple(items)
-
-
-def _related_item(item: Any, light: bool = False) -> RelatedItem | None:
-    """One related story, or None when it has no usable URL (dropped, never fatal)."""
-    if not isinstance(item, dict):
-        return None
-    raw_url = item.get("webUrl") or item.get("url") or item.get("originalUrl")
-    if not isinstance(raw_url, str) or url_problem(raw_url.strip()):
-        return None
-    url = raw_url.strip()
-    excerpt = None
-    if not light:
-        # Its links are relative to the related story, not to the record.
-        html = functools.partial(_html, base_url=url)
-        excerpt = _lenient(html, item.get("excerpt"), "excerpt")
-    # Related coverage is decoration: a malformed field loses that field, not the item.
-    return RelatedItem(
-        title=_lenient(_text, item.get("title"), "title") or url,
-        url=url,
-        excerpt=excerpt,
-        published_at=_lenient(_date, item.get("publishedDateTime"), "publishedDateTime"),
-        provider=_lenient(_provider, item.get("provider"), "provider"),
-        type=_lenient(_text, item.get("type"), "type"),
-    )
-
-
-def _lenient(convert: Callable[[Any, str], T | None], value: Any, field: str) -> T | None:
-    try:
-        return convert(value, field)
-    except _Invalid:
-        return None

@@ -305,8 +305,8 @@ def test_fast_url_paths_agree_on_url_shaped_text(scheme: str, host: str, rest: s
 @settings(max_examples=500, deadline=None)
 @given(st.text(st.characters(codec="utf-8"), max_size=30) | st.sampled_from([" a  b ", "x\u2028y"]))
 def test_plain_text_fast_path_equals_cleaning_it(value: str) -> None:
+    from feeds.records.fields import text_field as _text
     from feeds.records.sanitize import clean_text
-    from feeds.records.validate import _text
 
     expected = " ".join(clean_text(value).split()) or None
     assert _text(value, "title") == expected
