@@ -18,7 +18,7 @@ import threading
 from collections.abc import Iterator
 from types import FrameType
 
-from .errors import Interrupted
+from .errors import ExitCode, Interrupted
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 _PR_SET_PDEATHSIG = 1
@@ -64,7 +64,7 @@ class _Catcher:
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         if os.getpid() != self.pid:  # a child forked before ``as_child``: end quietly
-            os._exit(128 + signum)
+            os._exit(ExitCode.for_signal(signum))
         if self.raising:
             # Once: a second Ctrl-C while the first unwinds must not cut the cleanup
             # short (a temporary file left, a traceback printed).

@@ -1,17 +1,19 @@
 """The errors `feeds` reports to its users; no I/O.
 
     FeedsError                 base: a one-line message, optional location and field
-     ├── UsageError            bad command line                      exit 2
-     ├── ConfigError           bad configuration, nothing written     exit 2
-     ├── RecordError           one record unreadable or invalid       skipped; exit 1 with --strict
-     ├── RenderError           a feed could not be rendered           exit 3
-     ├── OutputError           a feed could not be written            exit 3
-     └── LockError             another run holds the output folder    exit 4
+     ├── UsageError            bad command line                    exit 2 CONFIG
+     ├── ConfigError           bad configuration, nothing written  exit 2 CONFIG
+     ├── RecordError           one record unreadable or invalid    skipped; --strict: 1 REJECTED
+     ├── RenderError           a feed could not be rendered        exit 3 OUTPUT
+     ├── OutputError           a feed could not be written         exit 3 OUTPUT
+     └── LockError             another run holds the output folder exit 4 LOCKED
 
     KeyboardInterrupt
-     └── Interrupted           SIGINT, SIGTERM or SIGHUP              exit 128 + the signal's number
+     └── Interrupted           SIGINT, SIGTERM or SIGHUP           exit 128 + the signal's number
 
 Only ``cli.main`` catches these and turns them into a line on stderr and an exit code.
+Every exit code ``feeds`` returns is an ``ExitCode``: each error class states its own,
+and README's table is checked against this one (tests/test_docs.py).
 """
 
 from __future__ import annotations
@@ -19,23 +21,52 @@ from __future__ import annotations
 import re
 import signal
 from collections.abc import Sequence
+from enum import IntEnum
 from typing import ClassVar
 
 from .model import SourceLocation
 from .report import Rejection
 
-EXIT_OK = 0
-EXIT_REJECTED = 1
-EXIT_CONFIG = 2
-EXIT_OUTPUT = 3
-EXIT_LOCKED = 4
-EXIT_HELD_BACK = 5
+
+class ExitCode(IntEnum):
+    """Every exit code of the ``feeds`` command, with the start of its README meaning."""
+
+    meaning: str
+
+    def __new__(cls, code: int, meaning: str) -> ExitCode:
+        member = int.__new__(cls, code)
+        member._value_ = code
+        member.meaning = meaning
+        return member
+
+    OK = 0, "success"
+    REJECTED = 1, "`--strict` was given and at least one record was rejected"
+    CONFIG = 2, "configuration or usage error"
+    OUTPUT = 3, "a feed could not be rendered or written"
+    LOCKED = 4, "another `feeds build` held the output folder's lock for longer than `lock_timeout`"
+    HELD_BACK = 5, "one or more feeds were held back"
+    INTERNAL = 70, "internal error (a bug)"
+    """An unexpected exception (EX_SOFTWARE from sysexits.h)."""
+    SIGHUP = 128 + signal.SIGHUP, "interrupted by a signal"
+    SIGINT = 128 + signal.SIGINT, "interrupted by a signal"
+    SIGTERM = 128 + signal.SIGTERM, "interrupted by a signal"
+
+    @classmethod
+    def for_signal(cls, signum: int) -> ExitCode:
+        """128 + the signal's number, as a shell reports a process the signal killed."""
+        return {int(code): code for code in cls}[128 + signum]
 
 
 class FeedsError(Exception):
-    """Something the user can fix; ``str()`` is the one line shown on stderr."""
+    """Something the user can fix; ``str()`` is the one line shown on stderr. Abstract:
+    each subclass states its ``exit_code``."""
 
-    exit_code: ClassVar[int] = EXIT_OUTPUT
+    exit_code: ClassVar[ExitCode]
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if not isinstance(getattr(cls, "exit_code", None), ExitCode):
+            raise TypeError(f"{cls.__name__} states no exit_code (an ExitCode)")
 
     def __init__(
         self,
@@ -61,19 +92,19 @@ class FeedsError(Exception):
 class UsageError(FeedsError):
     """The command line asks for something impossible."""
 
-    exit_code: ClassVar[int] = EXIT_CONFIG
+    exit_code = ExitCode.CONFIG
 
 
 class ConfigError(FeedsError):
     """The configuration is missing or invalid; raised before anything is written."""
 
-    exit_code: ClassVar[int] = EXIT_CONFIG
+    exit_code = ExitCode.CONFIG
 
 
 class RecordError(FeedsError):
     """A record could not be read or failed validation; the build skips it."""
 
-    exit_code: ClassVar[int] = EXIT_REJECTED
+    exit_code = ExitCode.REJECTED
 
     def to_rejection(self) -> Rejection:
         """The report row for this error."""
@@ -89,15 +120,19 @@ class RecordError(FeedsError):
 class RenderError(FeedsError):
     """feedgen refused a feed (it names no record, so we add the feed's path)."""
 
+    exit_code = ExitCode.OUTPUT
+
 
 class OutputError(FeedsError):
     """A feed file could not be written; the previous file is left intact."""
+
+    exit_code = ExitCode.OUTPUT
 
 
 class LockError(FeedsError):
     """Another run holds the output folder's lock and did not let go in time."""
 
-    exit_code: ClassVar[int] = EXIT_LOCKED
+    exit_code = ExitCode.LOCKED
 
 
 class Interrupted(KeyboardInterrupt):
@@ -109,9 +144,9 @@ class Interrupted(KeyboardInterrupt):
         self.signum = signum
 
     @property
-    def exit_code(self) -> int:
-        """128 + the signal's number, as a shell reports a process the signal killed."""
-        return 128 + self.signum
+    def exit_code(self) -> ExitCode:
+        """128 + the signal's number (``ExitCode.for_signal``)."""
+        return ExitCode.for_signal(self.signum)
 
     def __str__(self) -> str:
         if self.signum == signal.SIGINT:  # Ctrl-C, as the user knows it

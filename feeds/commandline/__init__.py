@@ -1,0 +1,3 @@
+"""The terminal edge behind ``cli.main``: the command line's grammar (``parser``), each
+command run and printed (``building``, ``runs``), and stdout at the end (``streams``).
+"""
