@@ -1,4 +1,4 @@
-"""README.md stays true: every config key is documented, the test command is CI's."""
+"""README.md stays true: every config key and exit code is documented, the test command is CI's."""
 
 from __future__ import annotations
 
@@ -6,7 +6,9 @@ import re
 
 import pytest
 
+import feeds
 from feeds.config.keys import KEYS, Key
+from feeds.core.errors import ExitCode
 from feeds.core.formats import FEED_FORMATS, FORMATS
 from tests.helpers import ROOT
 
@@ -29,6 +31,28 @@ def test_readme_documents_no_key_that_does_not_exist() -> None:
     section = README.split("## Configuration", 1)[1].split("\n## ", 1)[0]
     documented = re.findall(r"^\| `([^`]+)` \|", section, flags=re.MULTILINE)
     assert documented == [key.name for key in KEYS]
+
+
+def _documented_exit_codes() -> list[tuple[str, str]]:
+    """README's exit-code table: (the code cell, the meaning cell) of each row."""
+    section = README.split("### Exit codes", 1)[1].split("\n#", 1)[0]
+    return re.findall(r"^\| ([0-9][0-9, ]*) \| (.*) \|$", section, flags=re.MULTILINE)
+
+
+def _exit_code_rows() -> list[tuple[str, str]]:
+    """The rows ``ExitCode`` gives: codes that share a meaning share a row, in order."""
+    rows: dict[str, list[str]] = {}
+    for code in ExitCode:
+        rows.setdefault(code.meaning, []).append(str(code.value))
+    return [(", ".join(codes), meaning) for meaning, codes in rows.items()]
+
+
+def test_readme_exit_codes_are_the_codes_table() -> None:
+    documented = _documented_exit_codes()
+    expected = _exit_code_rows()
+    assert [codes for codes, _ in documented] == [codes for codes, _ in expected]
+    for (codes, text), (_, meaning) in zip(documented, expected, strict=True):
+        assert text.startswith(meaning), f"README's row for exit code {codes}"
 
 
 def _readme_test_command() -> str:
@@ -60,6 +84,14 @@ def test_readme_names_the_formats_of_the_formats_table() -> None:
     assert f"| everything: {', '.join(names)} |" in README
     files = ", ".join(f"`public/{fmt.file_name}`" for fmt in FEED_FORMATS)
     assert f"| {files} |" in README
+
+
+def test_the_package_description_names_every_format() -> None:
+    # pyproject's description is what a package index shows; the docstring, help(feeds).
+    said = f"per-topic {_listed([fmt.name for fmt in FEED_FORMATS], 'and')} feeds"
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert re.search(rf'^description = ".*{said}', pyproject, flags=re.MULTILINE)
+    assert said in (feeds.__doc__ or "")
 
 
 def test_readme_and_keys_give_the_formats_and_their_default() -> None:
