@@ -7,18 +7,16 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Mapping
-from datetime import UTC, date, datetime, time
-from email.utils import parsedate_to_datetime
+from collections.abc import Callable
+from datetime import date
 from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
-
-from dateutil.parser import isoparse
 
 from ..core.model import Image, Provider, RelatedItem
 from ..core.slugs import topic_key
 from ..core.urls import is_host_name, url_problem
-from .raw import kind_of
+from .dates import date_field
+from .raw import Invalid, found, kind_of
 from .sanitize import clean_text, sanitize_html
 
 MAX_TOPICS = 100
@@ -28,23 +26,6 @@ MAX_IMAGES = 20
 
 _SPACES = re.compile(r"\s+")
 T = TypeVar("T")
-
-
-class Invalid(Exception):
-    """A field problem; ``validate_record`` adds the file, line and field name."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
-
-
-def _found(value: object) -> str:
-    """The 'found …' part of a message: short, one line."""
-    if isinstance(value, str):
-        text = value if len(value) <= 60 else value[:57] + "..."
-        return repr(text)
-    return kind_of(value)
 
 
 def text_field(value: Any, field: str) -> str | None:
@@ -87,52 +68,6 @@ def checked_html(value: Any, field: str, light: bool, base_url: str) -> str | No
     return None
 
 
-def required_date(data: Mapping[str, Any], field: str) -> datetime:
-    moment = date_field(data.get(field), field)
-    if moment is None:
-        raise Invalid(field, "missing; every record needs a publication date")
-    return moment
-
-
-def date_field(value: Any, field: str) -> datetime | None:
-    """An aware UTC datetime from ISO 8601, RFC 822 or a YAML timestamp; naive means UTC."""
-    if value is None or value == "":
-        return None
-    moment: datetime
-    if isinstance(value, datetime):
-        moment = value
-    elif isinstance(value, date):
-        moment = datetime.combine(value, time())
-    elif isinstance(value, str):
-        moment = _parse_date_text(value.strip(), field)
-    else:
-        raise Invalid(
-            field,
-            f"must be a date (found {kind_of(value)}); write e.g. 2024-05-01T09:30:00Z",
-        )
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    try:
-        return moment.astimezone(UTC)
-    except (OverflowError, ValueError):
-        raise Invalid(field, f"date out of range (found {_found(str(value))})") from None
-
-
-def _parse_date_text(text: str, field: str) -> datetime:
-    try:
-        return isoparse(text)
-    except (ValueError, OverflowError):
-        pass
-    try:
-        return parsedate_to_datetime(text)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        pass
-    raise Invalid(
-        field,
-        f"not a date (found {_found(text)}); use ISO 8601 such as 2024-05-01T09:30:00Z",
-    )
-
-
 def url_field(value: Any, field: str) -> str:
     """An absolute http(s) URL without credentials, spaces or control characters."""
     if not isinstance(value, str):
@@ -144,7 +79,7 @@ def url_field(value: Any, field: str) -> str:
         parts = urlsplit(url)
         url = urlunsplit(parts._replace(netloc=f"***@{parts.netloc.rpartition('@')[2]}"))
     if problem:
-        raise Invalid(field, f"{problem} (found {_found(url)}); use an absolute http(s) URL")
+        raise Invalid(field, f"{problem} (found {found(url)}); use an absolute http(s) URL")
     return url
 
 
@@ -184,7 +119,7 @@ def published_field(value: Any) -> bool:
         return value
     raise Invalid(
         "published",
-        f"must be true or false (found {_found(value)}); write published: false without quotes",
+        f"must be true or false (found {found(value)}); write published: false without quotes",
     )
 
 
@@ -199,11 +134,11 @@ def number_field(value: Any, field: str) -> float | None:
         try:
             number = float(value)
         except ValueError:
-            raise Invalid(field, f"must be a number (found {_found(value)})") from None
+            raise Invalid(field, f"must be a number (found {found(value)})") from None
     else:
         raise Invalid(field, f"must be a number (found {kind_of(value)})")
     if number != number or number in (float("inf"), float("-inf")):
-        raise Invalid(field, f"must be a finite number (found {_found(str(value))})")
+        raise Invalid(field, f"must be a finite number (found {found(str(value))})")
     return number
 
 

@@ -1,5 +1,6 @@
 """Read stage, shared part: ``RawRecord`` (one record as read, a field's line found on
-demand) and YAML text → data with its node tree; no I/O.
+demand), YAML text → data with its node tree, and how a bad field is named (``Invalid``,
+``kind_of``, ``found``); no I/O.
 
 ``frontmatter`` (Markdown files) and ``datafiles`` (JSON and YAML files) build them.
 """
@@ -122,3 +123,20 @@ def kind_of(value: object) -> str:
     if isinstance(value, dict):
         return "a mapping"
     return f"a {type(value).__name__}"
+
+
+class Invalid(Exception):
+    """A field problem; ``validate_record`` adds the file, line and field name."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def found(value: object) -> str:
+    """The 'found …' part of a message: short, one line."""
+    if isinstance(value, str):
+        text = value if len(value) <= 60 else value[:57] + "..."
+        return repr(text)
+    return kind_of(value)

@@ -14,22 +14,20 @@ from ..core.errors import RecordError
 from ..core.media import Video
 from ..core.model import Record, SourceLocation, Story
 from ..core.urls import canonical_url
+from .dates import date_field, required_date
 from .fields import (
-    Invalid,
     checked_html,
-    date_field,
     images_field,
     number_field,
     provider_field,
     published_field,
     related_field,
-    required_date,
     text_field,
     title_field,
     topics_field,
     url_field,
 )
-from .raw import RawRecord
+from .raw import Invalid, RawRecord
 from .sanitize import render_markdown
 from .video import video_of
 
