@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import pytest
 
 import feeds
+from feeds.commandline.parser import command_parser
 from feeds.config.keys import KEYS, Key
 from feeds.core.errors import ExitCode
 from feeds.core.formats import FEED_FORMATS, FORMATS
@@ -53,6 +55,52 @@ def test_readme_exit_codes_are_the_codes_table() -> None:
     assert [codes for codes, _ in documented] == [codes for codes, _ in expected]
     for (codes, text), (_, meaning) in zip(documented, expected, strict=True):
         assert text.startswith(meaning), f"README's row for exit code {codes}"
+
+
+def _section(heading: str) -> str:
+    """README's text under ``heading`` (a ``## `` heading), up to the next one."""
+    return README.split(f"\n## {heading}\n", 1)[1].split("\n## ", 1)[0]
+
+
+def _table_names(text: str, header: str) -> list[str]:
+    """The names in backquotes in the first column of the table under ``header``."""
+    table = text.split(header, 1)[1].split("\n\n", 1)[0]
+    cells = re.findall(r"^\| ([^|]+) \|", table, flags=re.MULTILINE)
+    return [name for cell in cells for name in re.findall(r"`([^`]+)`", cell)]
+
+
+def _build_options() -> list[Sequence[str]]:
+    """Each option of ``feeds build``, as its spellings (``["-q", "--quiet"]``)."""
+    command = command_parser().commands["build"]
+    return [
+        action.option_strings
+        for action in command._actions
+        if "--help" not in action.option_strings
+    ]
+
+
+def test_readme_build_options_are_the_parsers() -> None:
+    documented = {name.split()[0] for name in _table_names(_section("Usage"), "| option |")}
+    assert documented == {spelling for option in _build_options() for spelling in option}
+
+
+def test_readme_build_synopsis_names_every_option() -> None:
+    synopsis = _section("Usage").split("```\n", 1)[1].split("```", 1)[0]
+    named = set(re.findall(r"(?<![\w-])(--?[a-z][-a-z]*)", synopsis))
+    for option in _build_options():
+        assert named & set(option), f"{option} is missing from README's feeds build synopsis"
+
+
+def test_readme_names_every_command() -> None:
+    for name in command_parser().commands:
+        assert f"`feeds {name}" in README, name
+
+
+def test_readme_topic_options_are_topic_keys() -> None:
+    options = _table_names(_section("Topics"), "| option |")
+    topic_keys = {key.name.removeprefix("topics[].") for key in KEYS}
+    assert options
+    assert [name for name in options if name not in topic_keys] == []
 
 
 def _readme_test_command() -> str:
