@@ -1,3 +1,4 @@
-"""Configuration stage: config keys, the check of a parsed config, loading it from YAML, topics
-and their tree, `feeds init`.
+"""Configuration stage: ``config/feeds.yaml`` → ``Config``: ``load`` reads it (``limits``),
+``check`` walks its sections, ``values`` converts each value by its kind (``kinds``, the
+``keys`` table); ``topics`` and their tree; ``starter`` writes the file for `feeds init`.
 """

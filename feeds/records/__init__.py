@@ -1,3 +1,5 @@
-"""Record stage: a file's front matter (PyYAML or the fast path) -> raw records -> validated
-records, and the read stage of a build.
+"""Record stage: a file → raw records (``frontmatter`` for Markdown, ``datafiles`` for JSON
+and YAML, ``fastyaml*`` the front-matter fast path, ``raw`` what they give) → validated
+records (``fields`` and ``dates`` checked, ``validate`` assembled), and a build's read
+stage (``reading``).
 """
