@@ -25,7 +25,7 @@ from .speed import runstate
 if TYPE_CHECKING:
     from .records.reading import Loaded
     from .render.documents import Parallel
-    from .selection.select import Classified
+    from .selection.classify import Classified
     from .sources.local import SourceFile
     from .speed.workers import Prefetch, Workers
 
@@ -180,7 +180,8 @@ def _run(
     from .records.reading import complete, load_records
     from .render.documents import render_all
     from .render.sitepages import site_files
-    from .selection.select import classify, plan_feeds
+    from .selection.classify import classify
+    from .selection.select import plan_feeds
     from .speed.rendermemo import RenderMemo
     from .speed.workers import Workers
 

@@ -20,7 +20,8 @@ from .core.model import Config, Record
 from .core.slugs import topic_key
 from .records.reading import complete, load_records
 from .render.feed import render_feed
-from .selection.select import Classified, PlannedFeed, assign_topics, classify, plan_feeds
+from .selection.classify import Classified, classify
+from .selection.select import PlannedFeed, assign_topics, plan_feeds
 
 
 def _uncached(config: Config) -> Config:

@@ -24,7 +24,8 @@ from feeds.core.model import (
 )
 from feeds.records.reading import load_records
 from feeds.render.feed import render_feed
-from feeds.selection.select import PlannedFeed, assign_topics, classify, plan_feeds
+from feeds.selection.classify import classify
+from feeds.selection.select import PlannedFeed, assign_topics, plan_feeds
 from tests.helpers import CORPUS, SHARED, write_config
 
 T0 = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)

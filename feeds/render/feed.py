@@ -15,11 +15,11 @@ from feedgen.util import xml_elem
 
 from ..core.errors import RenderError
 from ..core.formats import ATOM, BY_KEY, JSON_FEED, RSS
+from ..core.media import Video
 from ..core.model import FeedExtras, FeedSpec, Image, Record, SourceLocation
 from ..records.sanitize import clean_text, hex_references
-from ..records.video import Video
 from .entryhtml import content_html, summary_html
-from .jsonfeed import render_json_feed
+from .jsonfeed import json_feed_file
 from .safe import safe_entries
 
 GENERATOR = "feeds"
@@ -254,23 +254,10 @@ def _build(
     return bytes(data)
 
 
-def _json_feed(
-    spec: FeedSpec,
-    fmt: str,
-    records: Sequence[Record],
-    feed_url: str,
-    updated: datetime,
-    extras: FeedExtras,
-) -> bytes:
-    """JSON Feed has no feed-level date: ``updated`` is the entries' own."""
-    home = extras.home_page_url or spec.site_url
-    return render_json_feed(spec, records, feed_url=feed_url, home_page_url=home, hubs=extras.hubs)
-
-
 Renderer = Callable[[FeedSpec, str, Sequence[Record], str, datetime, FeedExtras], bytes]
 """(spec, format key, records, feed URL, updated, extras) → the feed file's bytes."""
 
-RENDERERS: dict[str, Renderer] = {RSS.key: _build, ATOM.key: _build, JSON_FEED.key: _json_feed}
+RENDERERS: dict[str, Renderer] = {RSS.key: _build, ATOM.key: _build, JSON_FEED.key: json_feed_file}
 """Which function renders each format of ``core.formats``, by its key."""
 
 

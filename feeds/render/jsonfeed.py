@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from html.parser import HTMLParser
 
-from ..core.model import FeedSpec, Provider, Record, RelatedItem
+from ..core.model import FeedExtras, FeedSpec, Provider, Record, RelatedItem
 from ..records.sanitize import clean_text
 from .entryhtml import content_html
 
@@ -133,3 +133,17 @@ def render_json_feed(
     feed["items"] = [_item(record, full=full) for record in records]
     text = json.dumps(feed, ensure_ascii=False, indent=2)
     return (text + "\n").encode("utf-8")
+
+
+def json_feed_file(
+    spec: FeedSpec,
+    fmt: str,
+    records: Sequence[Record],
+    feed_url: str,
+    updated: datetime,
+    extras: FeedExtras,
+) -> bytes:
+    """``render_feed``'s renderer for JSON Feed (``fmt`` "json"). JSON Feed has no
+    feed-level date, so ``updated`` goes unused: each item carries its own."""
+    home = extras.home_page_url or spec.site_url
+    return render_json_feed(spec, records, feed_url=feed_url, home_page_url=home, hubs=extras.hubs)

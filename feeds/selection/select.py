@@ -7,9 +7,11 @@ import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from typing import Generic, TypeVar
 
 from ..config.topics import TopicIndex
-from ..core.model import Config, FeedSpec, Filters, Record
+from ..core.model import FeedSpec, Story
+from ..core.settings import Config, Filters
 from ..core.slugs import topic_key
 from .filters import FeedOptions, feed_options, record_filter, related_entries
 from .specs import site_spec, topic_slugs, topic_spec
@@ -19,105 +21,42 @@ NO_FILTERS = Filters()
 """The date of a feed with no entries: a constant, so an empty feed never churns."""
 
 
-@dataclass(frozen=True, slots=True)
-class Classified:
-    """Unique records split by status at a given moment."""
-
-    published: tuple[Record, ...]
-    unpublished: tuple[Record, ...]
-    scheduled: tuple[Record, ...]
-    duplicates: tuple[tuple[Record, Record], ...]
-    """(dropped, kept) pairs: records that lost to a newer copy of the same story."""
+Entry = TypeVar("Entry", bound=Story, covariant=True)
 
 
 @dataclass(frozen=True, slots=True)
-class PlannedFeed:
-    """A feed to render: its spec, its entries (newest first) and its channel date."""
+class PlannedFeed(Generic[Entry]):
+    """A feed to render: its spec, its entries (newest first) and its channel date.
+
+    Selection plans feeds of stories (``PlannedFeed[Story]``); ``reading.complete`` reads
+    them in full, and only feeds of records (``PlannedFeed[Record]``) are rendered."""
 
     spec: FeedSpec
-    entries: tuple[Record, ...]
+    entries: tuple[Entry, ...]
     updated: datetime
 
 
-def _freshness(record: Record) -> tuple[datetime, datetime]:
-    return (record.modified_at, record.published_at)
-
-
-def _source_order(record: Record) -> tuple[str, int]:
-    return (record.source.path, record.source.line or 0)
-
-
-def dedupe(records: Iterable[Record]) -> tuple[list[Record], list[tuple[Record, Record]]]:
-    """Keep one record per canonical URL: the newest by update, then publication date.
-
-    Ties go to the first source path, so the choice never depends on reading order.
-    Returns the kept records and (dropped, kept) pairs.
-    """
-    best: dict[str, Record] = {}
-    losers: dict[str, list[Record]] = {}
-    for record in records:
-        key = record.canonical_url
-        current = best.get(key)
-        if current is None:
-            best[key] = record
-            continue
-        if _beats(record, current):
-            best[key] = record
-            losers.setdefault(key, []).append(current)
-        else:
-            losers.setdefault(key, []).append(record)
-    dropped = [
-        (loser, best[key])
-        for key in sorted(losers)
-        for loser in sorted(losers[key], key=_source_order)
-    ]
-    return list(best.values()), dropped
-
-
-def _beats(challenger: Record, holder: Record) -> bool:
-    a, b = _freshness(challenger), _freshness(holder)
-    if a != b:
-        return a > b
-    return _source_order(challenger) < _source_order(holder)
-
-
-def classify(records: Iterable[Record], now: datetime) -> Classified:
-    """Dedupe, then split into published, unpublished and scheduled (dated after ``now``)."""
-    unique, duplicates = dedupe(records)
-    published: list[Record] = []
-    unpublished: list[Record] = []
-    scheduled: list[Record] = []
-    for record in unique:
-        if not record.is_published:
-            unpublished.append(record)
-        elif record.published_at > now:
-            scheduled.append(record)
-        else:
-            published.append(record)
-    return Classified(tuple(published), tuple(unpublished), tuple(scheduled), tuple(duplicates))
-
-
-def newest_first_key(record: Record) -> tuple[float, str]:
+def newest_first_key(record: Story) -> tuple[float, str]:
     """Sort key: newest ``published_at`` first, then canonical URL for a stable tie-break."""
     return (-record.published_at.timestamp(), record.canonical_url)
 
 
-def sort_newest_first(records: Iterable[Record]) -> list[Record]:
+def sort_newest_first(records: Iterable[Story]) -> list[Story]:
     """All records, newest first."""
     return sorted(records, key=newest_first_key)
 
 
-def newest(records: Iterable[Record], limit: int) -> list[Record]:
+def newest(records: Iterable[Story], limit: int) -> list[Story]:
     """The ``limit`` newest records, newest first, without sorting all of them."""
     return heapq.nsmallest(limit, records, key=newest_first_key)
 
 
-def feed_date(entries: Sequence[Record]) -> datetime:
+def feed_date(entries: Sequence[Story]) -> datetime:
     """The channel date: the newest change among the entries, or :data:`EPOCH` when empty."""
     return max((r.modified_at for r in entries), default=EPOCH)
 
 
-def reference_time(published: Sequence[Record], now: datetime | None) -> datetime:
+def reference_time(published: Sequence[Story], now: datetime | None) -> datetime:
     """The moment ``max_age_days`` counts back from: ``now``, else the newest record's date
     (so a caller without a clock still gets a deterministic plan)."""
     if now is not None:
@@ -126,8 +65,8 @@ def reference_time(published: Sequence[Record], now: datetime | None) -> datetim
 
 
 def assign_topics(
-    config: Config, published: Sequence[Record], *, now: datetime | None = None
-) -> dict[str, list[Record]]:
+    config: Config, published: Sequence[Story], *, now: datetime | None = None
+) -> dict[str, list[Story]]:
     """Map each feed's topic name to its records (configured names first, then discovered).
 
     Configured topics match their name and aliases case-insensitively, plus the names in
@@ -137,17 +76,9 @@ def assign_topics(
     """
     index = TopicIndex(config.topics)
     moment = reference_time(published, now)
-    wanted: dict[str, list[str]] = {}
-    """Topic key → the feeds (by name) holding records that name it."""
-    filters: dict[str, Filters] = {}
-    for topic in config.topics:
-        options = feed_options(config, topic)
-        names = [topic.name, *topic.match]
-        for key in index.expand(names, children=options.include_children):
-            wanted.setdefault(key, []).append(topic.name)
-        filters[topic.name] = options.filters
-    members: dict[str, list[Record]] = {t.name: [] for t in config.topics}
-    discovered: dict[str, list[Record]] = {}
+    wanted, filters = _wanted(config, index)
+    members: dict[str, list[Story]] = {name: [] for name in filters}
+    discovered: dict[str, list[Story]] = {}
     spellings: dict[str, str] = {}
     # Records share their topic lists (the reader hands out one copy of each), so where a
     # list leads is worked out once per distinct list, not once per record.
@@ -165,14 +96,28 @@ def assign_topics(
             members[feed].append(record)
     for name, records in members.items():
         members[name] = kept(records, filters[name], index, moment)
-    if discovered:
+    if discovered:  # discovered topics take the site-wide feed's filters
         site_filters = feed_options(config, None).filters
         for key in sorted(discovered):
             members[spellings[key]] = kept(discovered[key], site_filters, index, moment)
     return members
 
 
-def kept(records: list[Record], filters: Filters, index: TopicIndex, now: datetime) -> list[Record]:
+def _wanted(config: Config, index: TopicIndex) -> tuple[dict[str, list[str]], dict[str, Filters]]:
+    """Topic key → the configured feeds (by name) holding records that name it, and each
+    configured feed's filters, in config order."""
+    wanted: dict[str, list[str]] = {}
+    filters: dict[str, Filters] = {}
+    for topic in config.topics:
+        options = feed_options(config, topic)
+        names = [topic.name, *topic.match]
+        for key in index.expand(names, children=options.include_children):
+            wanted.setdefault(key, []).append(topic.name)
+        filters[topic.name] = options.filters
+    return wanted, filters
+
+
+def kept(records: list[Story], filters: Filters, index: TopicIndex, now: datetime) -> list[Story]:
     """The records that pass ``filters`` (all of them, unlooked at, when none is set)."""
     if filters == NO_FILTERS:
         return records
@@ -217,7 +162,7 @@ def topic_names(config: Config, members: Iterable[str]) -> dict[str, str]:
     return names
 
 
-def with_topic_names(record: Record, names: dict[str, str]) -> Record:
+def with_topic_names(record: Story, names: dict[str, str]) -> Story:
     """The record with its topics spelled as their feeds are named (its categories)."""
     topics = tuple(
         dict.fromkeys(names.get(topic_key(t), " ".join(t.split())) for t in record.topics)
@@ -226,13 +171,13 @@ def with_topic_names(record: Record, names: dict[str, str]) -> Record:
 
 
 def feed_entries(
-    records: Sequence[Record],
+    records: Sequence[Story],
     options: FeedOptions,
     now: datetime,
     *,
     archive: bool = False,
     presorted: bool = False,
-) -> list[Record]:
+) -> list[Story]:
     """A feed's entries, newest first: its records (related links kept, or dropped with
     ``related: none``) and, with ``related: entries``, their related items as well.
 
@@ -251,11 +196,11 @@ def feed_entries(
 
 def plan_feeds(
     config: Config,
-    published: Sequence[Record],
+    published: Sequence[Story],
     *,
     now: datetime | None = None,
     archives: bool = False,
-) -> list[PlannedFeed]:
+) -> list[PlannedFeed[Story]]:
     """Every feed of the build: the site-wide feed first, then topics by slug.
 
     With ``archives``, topics with ``archive: true`` get every entry (see ``feed_entries``).
@@ -270,7 +215,7 @@ def plan_feeds(
     members = assign_topics(config, published, now=moment)
     names = topic_names(config, members)
 
-    def named(records: Iterable[Record]) -> tuple[Record, ...]:
+    def named(records: Iterable[Story]) -> tuple[Story, ...]:
         # Categories read "AI" in every entry, whichever alias a record used.
         return tuple(with_topic_names(r, names) for r in records)
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from ..core.model import Config, FeedSpec, TopicConfig
+from ..core.model import FeedSpec
+from ..core.settings import Config, TopicConfig
 from ..core.slugs import numbered, slugify
 from .filters import FeedOptions, feed_options
 
@@ -13,21 +14,27 @@ from .filters import FeedOptions, feed_options
 def topic_spec(
     config: Config, name: str, slug: str, topic: TopicConfig | None, options: FeedOptions
 ) -> FeedSpec:
+    """A topic feed (configured, or discovered with ``topic=None``)."""
+    return _spec(config, options, topic, name=name, slug=slug)
+
+
+def site_spec(config: Config) -> FeedSpec:
+    """The site-wide feed of every published record (``defaults`` apply to it too)."""
+    return _spec(config, feed_options(config, None), None, name=None, slug=None)
+
+
+def _titles(config: Config, name: str | None, topic: TopicConfig | None) -> tuple[str, str]:
+    """A feed's title and description: configured, else made from the site's and the
+    topic's names (``name=None``: the site-wide feed)."""
     site = config.site
+    if name is None:
+        return site.title, site.description or site.title
     short = (topic.shortname if topic else None) or name
     title = (topic.title if topic else None) or f"{site.title}: {short}"
     description = (
         topic.description if topic else None
     ) or f"Latest {name} stories from {site.title}"
-    return _spec(config, options, topic, name=name, slug=slug, title=title, text=description)
-
-
-def site_spec(config: Config) -> FeedSpec:
-    """The site-wide feed of every published record (``defaults`` apply to it too)."""
-    site = config.site
-    options = feed_options(config, None)
-    text = site.description or site.title
-    return _spec(config, options, None, name=None, slug=None, title=site.title, text=text)
+    return title, description
 
 
 def _spec(
@@ -37,10 +44,9 @@ def _spec(
     *,
     name: str | None,
     slug: str | None,
-    title: str,
-    text: str,
 ) -> FeedSpec:
     """A feed's spec from its resolved options; what topic and site-wide feeds share."""
+    title, text = _titles(config, name, topic)
     mine = topic.max_bytes if topic is not None else None
     return FeedSpec(
         topic=name,

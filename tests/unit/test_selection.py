@@ -11,11 +11,10 @@ import pytest
 
 from feeds.core.model import Config, Record, Site, SourceLocation, TopicConfig
 from feeds.core.slugs import MAX_SLUG_LENGTH, is_valid_slug
+from feeds.selection.classify import classify, dedupe
 from feeds.selection.select import (
     EPOCH,
     assign_topics,
-    classify,
-    dedupe,
     feed_date,
     newest,
     plan_feeds,
