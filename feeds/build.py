@@ -17,8 +17,8 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from .core.model import Config
 from .core.report import Duplicate, RecordCounts, Report
+from .core.settings import Config
 from .sources.local import display_path, list_record_files
 from .speed import runstate
 

@@ -16,7 +16,8 @@ from datetime import datetime
 from .config.starter import placeholders
 from .config.topics import TopicIndex, parents
 from .core.errors import RenderError, UsageError, closest
-from .core.model import Config, Record
+from .core.model import Record
+from .core.settings import Config
 from .core.slugs import topic_key
 from .records.reading import complete, load_records
 from .render.feed import render_feed

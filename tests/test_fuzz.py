@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from feeds.build import build
-from feeds.core.model import Config, Site
+from feeds.core.settings import Config, Site
 
 NOW = datetime(2026, 6, 1, tzinfo=UTC)
 TOPICS = ["AI", "Space", "C/C++", "Café", "../up", "🚀", "<b>x</b>"]

@@ -11,17 +11,8 @@ import feedparser
 import pytest
 
 from feeds.config.load import read_config
-from feeds.core.model import (
-    Config,
-    Defaults,
-    Filters,
-    Provider,
-    Record,
-    RelatedItem,
-    Site,
-    SourceLocation,
-    TopicConfig,
-)
+from feeds.core.model import Provider, Record, RelatedItem, SourceLocation
+from feeds.core.settings import Config, Defaults, Filters, Site, TopicConfig
 from feeds.records.reading import load_records
 from feeds.render.feed import render_feed
 from feeds.selection.classify import classify

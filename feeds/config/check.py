@@ -14,18 +14,12 @@ from typing import Any
 import yaml
 
 from ..core.errors import ConfigError, closest
-from ..core.model import (
-    Config,
-    Defaults,
-    Filters,
-    Site,
-    SourceLocation,
-    TopicConfig,
-)
+from ..core.model import SourceLocation
+from ..core.settings import Config, Defaults, Filters, Site, TopicConfig
 from ..core.slugs import slugify
+from ..core.sources import RemoteSource
 from .keys import FILTER_KEYS, IGNORED_TOPIC_KEYS, KEYS, Key
 from .kinds import HINTS, PATH, SOURCES, TOPICS
-from .remotes import RemoteSource
 from .topics import Origin, check_topics
 from .values import Mark, ValueChecker, describe
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 
-from ..core.model import Filters
+from ..core.settings import Filters
 from .kinds import (
     ANYTHING,
     BOOL,

@@ -6,7 +6,8 @@ how list and choice kinds are made; no I/O.
 
 from __future__ import annotations
 
-from ..core.model import FORMATS, OPML_MODES, RELATED_MODES
+from ..core.model import FORMATS
+from ..core.settings import OPML_MODES, RELATED_MODES
 
 # What a value must be: shown in README's table and in "must be …" messages.
 TEXT = "text"

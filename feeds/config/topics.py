@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from ..core.errors import ConfigError, closest
-from ..core.model import TopicConfig
+from ..core.settings import TopicConfig
 from ..core.slugs import topic_key
 
 

@@ -13,8 +13,9 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..core.model import Config, Record
+from ..core.model import Record
 from ..core.report import Rejection
+from ..core.settings import Config
 from ..core.urls import canonical_url
 from ..selection.select import PlannedFeed
 from ..sources.local import SourceFile, find_record_files

@@ -22,10 +22,12 @@ Media RSS (https://www.rssboard.org/media-rss) for a video without a direct file
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from html import escape
 from html.parser import HTMLParser
 from urllib.parse import parse_qs, urlsplit
+
+from ..core.media import Video
 
 _YOUTUBE_ID = re.compile(r"[A-Za-z0-9_-]{11}")
 _VIMEO_ID = re.compile(r"[0-9]{1,12}")
@@ -35,32 +37,9 @@ _DIMENSION = re.compile(r"[0-9]{1,4}")
 _YOUTUBE_HOSTS = frozenset({"youtube.com", "www.youtube.com", "m.youtube.com", "music.youtube.com"})
 _NOCOOKIE_HOSTS = frozenset({"youtube-nocookie.com", "www.youtube-nocookie.com"})
 _VIMEO_HOSTS = frozenset({"vimeo.com", "www.vimeo.com", "player.vimeo.com"})
-_PROVIDER_NAMES = {"youtube": "YouTube", "vimeo": "Vimeo"}
 
 _URL_ATTRIBUTES = {"iframe": "src", "embed": "src", "a": "href", "object": "data"}
 """Where an embed names its player: the first of these tags that is a video wins."""
-
-
-@dataclass(frozen=True, slots=True)
-class Video:
-    """A video hosted by a known provider, with URLs rebuilt from its id."""
-
-    watch_url: str
-    """The page where people watch it: the entry's link to the video."""
-    player_url: str
-    """The embeddable player: Media RSS ``media:player``."""
-    thumbnail_url: str | None
-    """A still image, when the provider has one at a fixed address (YouTube does)."""
-    provider: str
-    """``"youtube"`` or ``"vimeo"``."""
-    width: int | None = None
-    """The embed's width in pixels, when the iframe gave one."""
-    height: int | None = None
-
-    @property
-    def provider_name(self) -> str:
-        """The provider as people write it: ``YouTube``, ``Vimeo``."""
-        return _PROVIDER_NAMES[self.provider]
 
 
 def _youtube(video_id: str) -> Video:

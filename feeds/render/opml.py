@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Generic, TypeVar
 
-from ..core.model import OPML_MODES, Site
+from ..core.settings import OPML_MODES, Site
 from ..records.sanitize import clean_text
 
 HEAD_ELEMENTS = ("title", "dateCreated", "dateModified", "ownerName", "ownerEmail")

@@ -21,7 +21,8 @@ from html import escape
 
 from ..core.errors import plural
 from ..core.formats import BY_KEY, OPML_MEDIA_TYPE
-from ..core.model import Image, Record, Site
+from ..core.model import Image, Record
+from ..core.settings import Site
 from ..records.sanitize import clean_text
 from .opml import TreeNode, parent_tree
 

@@ -15,10 +15,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 
+from ..core.media import Video
 from ..core.model import Provider, Record, RelatedItem
 from ..core.urls import is_host_name, url_problem
 from ..records.sanitize import sanitize_html
-from ..records.video import Video
 
 _SANITIZER_CHANGES = re.compile("[<>&\r\xa0\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 """What ``sanitize_html`` could change in a fragment: markup, entities, a carriage return

@@ -9,7 +9,7 @@ from datetime import datetime
 
 from ..config.topics import parents
 from ..core.formats import OPML_FILE
-from ..core.model import Config
+from ..core.settings import Config
 from ..publish.guard import Previous
 from ..selection.select import PlannedFeed
 from .documents import INDEX_FILE, Rendered, SideFile, page_url

@@ -12,7 +12,8 @@ from typing import TypeVar
 
 from ..config.topics import TopicIndex
 from ..core.formats import FORMATS
-from ..core.model import Config, Filters, Record, TopicConfig
+from ..core.model import Record
+from ..core.settings import Config, Filters, TopicConfig
 from ..core.urls import canonical_url
 
 T = TypeVar("T")

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 
 from ..core.errors import ConfigError, UsageError, closest
 from ..core.formats import ATOM, FEED_FORMATS, JSON_FEED, OPML_MEDIA_TYPE, RSS
-from ..core.model import Config
+from ..core.settings import Config
 from ..publish.redirects import Moved, moved_paths, nginx_locations
 
 KINDS = ("nginx", "apache", "caddy")

@@ -14,9 +14,8 @@ from pathlib import Path
 from typing import NamedTuple
 
 from ..core.children import signals_held
+from ..core.sources import RECORD_SUFFIXES
 from ..speed.stathelper import CAN_FORK, MISSING, StatHelper, zeros
-
-RECORD_SUFFIXES = frozenset({".md", ".markdown", ".yaml", ".yml", ".json"})
 
 
 class SourceFile(NamedTuple):

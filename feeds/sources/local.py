@@ -8,10 +8,9 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..core.errors import ConfigError
-from .listing import RECORD_SUFFIXES, Listing, SourceFile, Walk, identity
+from .listing import Listing, SourceFile, Walk, identity
 
 __all__ = [
-    "RECORD_SUFFIXES",
     "Listing",
     "SourceFile",
     "display_path",

@@ -16,9 +16,9 @@ from dataclasses import astuple, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from ..core.media import Video
 from ..core.model import Image, Provider, Record, RelatedItem, SourceLocation
 from ..core.report import Rejection
-from ..records.video import Video
 from .entrycheck import check_plain
 
 Entry = tuple[Sequence[Record], Sequence[Rejection], int]

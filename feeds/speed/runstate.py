@@ -16,8 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from ..core.errors import TERMINAL_CONTROL, OutputError
-from ..core.model import Config
 from ..core.report import Report
+from ..core.settings import Config
 from ..publish.output import write_atomic
 from ..sources.local import Listing
 from .codedigest import code_digest

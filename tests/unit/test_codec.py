@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from feeds.core.media import Video
 from feeds.core.model import Image, Provider, Record, RelatedItem, SourceLocation
 from feeds.core.report import Rejection
-from feeds.records.video import Video
 from feeds.speed.codec import _assembler, decode_entry, encode_entry
 from tests.helpers import TRICKY_TITLE, make_record
 

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
+from feeds.core.media import Video
 from feeds.core.model import Image, Provider, Record, RelatedItem
-from feeds.records.video import Video
 from feeds.render.jsonfeed import EXTENSION, VERSION, plain_text, render_json_feed, rfc3339
 from tests.helpers import AI_SPEC as SPEC
 from tests.helpers import TRICKY_TITLE, make_record

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from lxml import etree
 
-from feeds.core.model import Site
+from feeds.core.settings import Site
 from feeds.render.opml import (
     HEAD_ELEMENTS,
     OpmlFeed,

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 from lxml import html
 
-from feeds.core.model import Image, Provider, Record, Site
+from feeds.core.model import Image, Provider, Record
+from feeds.core.settings import Site
 from feeds.render.pages import FeedLink, TopicPage, render_index_page, render_topic_page
 from tests.helpers import make_record
 

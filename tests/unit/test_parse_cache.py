@@ -8,7 +8,7 @@ import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
-from feeds.core.model import Config, Site
+from feeds.core.settings import Config, Site
 from feeds.records.reading import cache_settings, load_records
 from feeds.sources.local import find_record_files
 from feeds.speed.cache import FILE_NAME, ParseCache, path_key

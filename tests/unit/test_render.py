@@ -12,8 +12,8 @@ import pytest
 from lxml import etree
 
 from feeds.core.errors import RenderError
+from feeds.core.media import Video
 from feeds.core.model import Image, Provider, Record, RelatedItem
-from feeds.records.video import Video
 from feeds.render.entryhtml import content_html
 from feeds.render.feed import GENERATOR, render_feed
 from tests.helpers import AI_SPEC as SPEC

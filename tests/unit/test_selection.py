@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from feeds.core.model import Config, Record, Site, SourceLocation, TopicConfig
+from feeds.core.model import Record, SourceLocation
+from feeds.core.settings import Config, Site, TopicConfig
 from feeds.core.slugs import MAX_SLUG_LENGTH, is_valid_slug
 from feeds.selection.classify import classify, dedupe
 from feeds.selection.select import (

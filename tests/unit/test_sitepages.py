@@ -8,7 +8,7 @@ from pathlib import Path
 
 from lxml import etree, html
 
-from feeds.core.model import Config, Site
+from feeds.core.settings import Config, Site
 from feeds.publish.guard import Previous
 from feeds.render.documents import render_all
 from feeds.render.sitepages import site_files

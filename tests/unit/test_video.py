@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
+from feeds.core.media import Video
 from feeds.records.sanitize import sanitize_html
-from feeds.records.video import Video, video_at, video_html, video_of
+from feeds.records.video import video_at, video_html, video_of
 from tests.helpers import SHARED
 
 CORPUS_NEWS = SHARED / "corpus" / "powerapps" / "_news"

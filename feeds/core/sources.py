@@ -1,6 +1,9 @@
-"""A remote source as configured: a JSON listing or one record file at a URL; no I/O.
+"""Frozen values for the source stage: which file suffixes hold records, and a remote source
+as configured (a JSON listing or one record file at a URL); no I/O.
 
-Kept apart from ``remote`` (which needs requests) so reading a config stays cheap.
+Here at the bottom because the config (``Config.remote``), the local listing walk and the
+remote fetch all use them, and kept apart from ``sources.remote`` (which needs requests) so
+reading a config stays cheap.
 """
 
 from __future__ import annotations
@@ -12,9 +15,15 @@ from pathlib import Path, PurePosixPath
 from types import MappingProxyType
 from urllib.parse import urlsplit, urlunsplit
 
-from ..core.errors import ConfigError
-from ..sources.local import RECORD_SUFFIXES
+from .errors import ConfigError
+from .urls import config_url
 
+MARKDOWN_SUFFIXES = frozenset({".md", ".markdown"})
+"""Record files with a front matter block and a Markdown body."""
+DATA_SUFFIXES = frozenset({".yaml", ".yml", ".json"})
+"""Record files that are one YAML or JSON document."""
+RECORD_SUFFIXES = MARKDOWN_SUFFIXES | DATA_SUFFIXES
+"""Every suffix (lowercase) a record file may have; other files are not records."""
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 
 
@@ -62,20 +71,34 @@ class RemoteSource:
 
 
 def _config_problem(source: RemoteSource) -> str | None:
-    parts = urlsplit(source.url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    """The first setting of ``source`` that cannot work, worded; None when all can."""
+    return _url_problem(source) or _page_url_problem(source.next_page_url) or _limit_problem(source)
+
+
+def _url_problem(source: RemoteSource) -> str | None:
+    parts = config_url(source.url)
+    if parts is None:
         return "url must be an absolute http(s) URL"
     if parts.username or parts.password:
         return "put credentials in headers (with ${VAR}), not in the URL"
-    if not source.is_listing and _suffix(source.url) not in RECORD_SUFFIXES:
+    if not source.is_listing and url_suffix(source.url) not in RECORD_SUFFIXES:
         return "url must end in index.json (a listing) or name a .md, .yaml or .json record file"
-    if source.next_page_url is not None:
-        try:
-            example = source.next_page_url.format(page=2)
-        except (KeyError, IndexError, ValueError):
-            example = ""
-        if "{page}" not in source.next_page_url or not example.startswith(("http:", "https:")):
-            return "next_page_url must be an absolute http(s) URL with {page} in it"
+    return None
+
+
+def _page_url_problem(template: str | None) -> str | None:
+    if template is None:
+        return None
+    try:
+        example = template.format(page=2)
+    except (KeyError, IndexError, ValueError):
+        example = ""
+    if "{page}" not in template or not example.startswith(("http:", "https:")):
+        return "next_page_url must be an absolute http(s) URL with {page} in it"
+    return None
+
+
+def _limit_problem(source: RemoteSource) -> str | None:
     bad = [name for name in source.headers if not _TOKEN.match(name)]
     if bad:
         return f"header name {bad[0]!r} is not valid"
@@ -86,7 +109,8 @@ def _config_problem(source: RemoteSource) -> str | None:
     return None
 
 
-def _suffix(url: str) -> str:
+def url_suffix(url: str) -> str:
+    """The lowercased suffix of the URL's path: ``.json`` for ``…/a.JSON?x=1``."""
     return PurePosixPath(urlsplit(url).path).suffix.lower()
 
 
