@@ -7,7 +7,7 @@ how list and choice kinds are made; no I/O.
 from __future__ import annotations
 
 from ..core.model import FORMATS
-from ..core.settings import OPML_MODES, RELATED_MODES
+from ..core.settings import CONTENT_MODES, OPML_MODES, RELATED_MODES
 
 # What a value must be: shown in README's table and in "must be …" messages.
 TEXT = "text"
@@ -41,7 +41,7 @@ OPML = "topics, site or both"
 CHOICES: dict[str, tuple[str, ...]] = {
     FORMAT: FORMATS,
     RELATED: RELATED_MODES,
-    CONTENT: ("summary", "full"),
+    CONTENT: CONTENT_MODES,
     IMAGES: ("media", "enclosure"),
     OPML: OPML_MODES,
 }

@@ -33,8 +33,8 @@ RELATED_MODES: tuple[str, ...] = ("links", "entries", "none")
 OPML_MODES: tuple[str, ...] = ("topics", "site", "both")
 """``opml:`` values: feeds.opml lists the topic feeds (default), the site-wide feed, or both."""
 
-CONTENT_MODES: tuple[str, ...] = ("full", "summary")
-"""``content:`` values: body and related list in the content (default), or the excerpt only."""
+CONTENT_MODES: tuple[str, ...] = ("summary", "full")
+"""``content:`` values: the excerpt only, or body and related list in the content (default)."""
 
 
 @dataclass(frozen=True, slots=True)

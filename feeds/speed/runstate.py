@@ -12,7 +12,6 @@ import hashlib
 import json
 from collections.abc import Iterable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from ..core.errors import TERMINAL_CONTROL, OutputError
@@ -185,8 +184,3 @@ def remember(
     text = json.dumps(state, ensure_ascii=False, indent=1) + "\n"
     with contextlib.suppress(OutputError):  # only the next run's speed depends on it
         write_atomic(config.cache / FILE_NAME, text.encode("utf-8"))
-
-
-def path_of(config: Config) -> Path | None:
-    """Where the state lives (for tests and docs)."""
-    return None if config.cache is None else config.cache / FILE_NAME
