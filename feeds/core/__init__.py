@@ -1,3 +1,6 @@
-"""Bottom layer: shared frozen value types, the error tree with its exit codes, and pure
-helpers every stage uses; imports nothing else of the package.
+"""Bottom layer: the frozen value types every stage shares (records and feed specs in
+``model``, the configuration in ``settings``, sources in ``sources``, media in ``media``,
+the feed formats table in ``formats``, a run's outcome in ``report``), the error tree with
+its exit codes (``errors``) and pure helpers (``slugs``, ``urls``, ``children``); imports
+nothing else of the package.
 """
