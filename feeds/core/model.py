@@ -1,7 +1,9 @@
-"""Frozen value types shared by every stage of the pipeline; no I/O.
+"""Frozen value types of what flows through the pipeline: records and where they came
+from, feed specs and what a feed document carries besides its entries; no I/O.
 
-Records come out of ``validate``, feed specs out of ``config``/``selection``; a build's
-outcome is in ``report``. Everything is immutable so stages cannot reach back.
+Records come out of ``validate``, feed specs out of ``selection``; the configuration is
+in ``settings``, a build's outcome in ``report``. Everything is immutable so stages cannot
+reach back.
 """
 
 from __future__ import annotations
