@@ -6,7 +6,7 @@ how list and choice kinds are made; no I/O.
 
 from __future__ import annotations
 
-from ..core.model import FORMATS
+from ..core.formats import FORMATS
 from ..core.settings import CONTENT_MODES, OPML_MODES, RELATED_MODES
 
 # What a value must be: shown in README's table and in "must be …" messages.

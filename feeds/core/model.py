@@ -12,8 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from .formats import FORMATS as FORMATS  # re-exported for config; the table is formats
-from .formats import file_name
+from .formats import FORMATS, file_name
 
 if TYPE_CHECKING:
     from .media import Enclosure, Video
