@@ -1,18 +1,23 @@
 """The parse cache, the no-change shortcut, parallel parsing and the fast YAML path change
-nothing in the output: every way of building the same files gives the same bytes."""
+nothing in the output: every way of building the same files gives the same bytes. Each
+test also checks, by the speed session's counts, that the fast path it is about ran."""
 
 from __future__ import annotations
 
+import json
+import os
 import pickle
 import shutil
 import sqlite3
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from feeds.records import fastyaml
-from feeds.speed import workers as workers_module
 from feeds.speed.codec import decode_entry
+from feeds.speed.plain import COUNTS_ENV
+from feeds.speed.workers import Reading, Workers, read_files
 from tests.helpers import run_feeds, write_config, write_record
 
 NOW = "2026-10-01T00:00:00Z"
@@ -35,6 +40,16 @@ def corpus(root: Path, count: int = 200) -> Path:
         "site: {title: T, url: 'https://feeds.example.org/'}\n"
         "sources: [../records]\noutput: ../public\n",
     )
+
+
+def counted(*args: str | Path) -> tuple[subprocess.CompletedProcess[str], dict[str, int]]:
+    """``run_feeds(*args)`` and what its speed session's fast paths did (``Counts``)."""
+    target = Path(os.environ.get("TMPDIR", "/tmp")) / f"feeds-counts-{os.getpid()}.json"
+    target.unlink(missing_ok=True)
+    result = run_feeds(*args, env={COUNTS_ENV: str(target)})
+    counts: dict[str, int] = json.loads(target.read_text(encoding="utf-8"))
+    target.unlink()
+    return result, counts
 
 
 def feeds_of(out: Path) -> dict[str, bytes]:
@@ -64,18 +79,24 @@ def change_one_percent(root: Path) -> None:
 def test_cached_warm_and_changed_builds_equal_cold_builds(tmp_path: Path) -> None:
     config = corpus(tmp_path)
     out = tmp_path / "public"
-    assert run_feeds("build", "--config", config, "--now", NOW).returncode == 0
+    first, counts = counted("build", "--config", config, "--now", NOW)
+    assert first.returncode == 0
+    assert counts["parsed_in_workers"] == (200 if (os.cpu_count() or 1) > 1 else 0)
     assert feeds_of(out) == cold(config, tmp_path, "cold1")
     assert (tmp_path / "config" / ".feeds-cache" / "records.sqlite3").exists()
 
-    warm = run_feeds("build", "--config", config, "--now", NOW, "-v")
+    warm, counts = counted("build", "--config", config, "--now", NOW, "-v")
     assert warm.returncode == 0
     assert "0 written" in warm.stdout
+    assert counts["shortcut"] == 1 and counts["parsed_here"] == counts["parsed_in_workers"] == 0
     assert feeds_of(out) == cold(config, tmp_path, "cold2")
 
     change_one_percent(tmp_path)
-    changed = run_feeds("build", "--config", config, "--now", NOW, "-v")
+    changed, counts = counted("build", "--config", config, "--now", NOW, "-v")
     assert changed.returncode == 0 and "0 written" not in changed.stdout
+    # 198 unchanged files from the cache, the added and the edited one read (light),
+    # then the complete records of those that reach a feed.
+    assert counts["shortcut"] == 0 and counts["cache_hits"] >= 198
     after = feeds_of(out)
     assert after == cold(config, tmp_path, "cold3")
     assert b"Story eight, edited" in after["rss.xml"]
@@ -90,12 +111,13 @@ def test_no_change_run_repeats_the_report_and_notices_what_matters(tmp_path: Pat
         "webUrl: https://news.example.com/later\ntopics: [T0]\n",
     )
     first = run_feeds("build", "--config", config, "--now", NOW, "-v")
-    again = run_feeds("build", "--config", config, "--now", NOW, "-v")
+    again, counts = counted("build", "--config", config, "--now", NOW, "-v")
     assert "0 unchanged" in first.stdout and " 0 written" in again.stdout
+    assert counts["shortcut"] == 1
     assert first.stdout.split(";")[0] == again.stdout.split(";")[0]  # same record counts
     # The embargo lifts: the shortcut must not hide it.
-    due = run_feeds("build", "--config", config, "--now", "2026-11-02T00:00:00Z")
-    assert due.returncode == 0
+    due, counts = counted("build", "--config", config, "--now", "2026-11-02T00:00:00Z")
+    assert due.returncode == 0 and counts["shortcut"] == 0
     assert b"Embargoed" in (tmp_path / "public" / "rss.xml").read_bytes()
     # A deleted feed file is rebuilt even though no record changed.
     (tmp_path / "public" / "t0" / "atom.xml").unlink()
@@ -138,14 +160,15 @@ def test_a_damaged_or_foreign_cache_is_discarded_not_trusted(tmp_path: Path, dam
         with sqlite3.connect(db_path) as db:
             db.execute("UPDATE files SET data = ?", (payload,))
     (cache / "last-run.json").unlink()  # make the run read the cache
-    result = run_feeds("build", "--config", config, "--now", NOW, "--output", tmp_path / "o2")
+    result, counts = counted("build", "--config", config, "--now", NOW, "--output", tmp_path / "o2")
     assert result.returncode == 0
     assert "cache" in result.stderr and result.stderr.count("\n") == 1
     assert not marker.exists()
     assert feeds_of(tmp_path / "o2") == expected
-    # The next run has a working cache again.
-    final = run_feeds("build", "--config", config, "--now", NOW, "--output", tmp_path / "o3")
+    # The next run has a working cache again: every file's light records come from it.
+    final, counts = counted("build", "--config", config, "--now", NOW, "--output", tmp_path / "o3")
     assert (final.returncode, final.stderr) == (0, "")
+    assert counts["cache_hits"] >= 40 and counts["parsed_here"] == 0
 
 
 def test_parallel_and_fast_yaml_paths_equal_the_plain_path(
@@ -155,12 +178,13 @@ def test_parallel_and_fast_yaml_paths_equal_the_plain_path(
     from feeds.sources.local import find_record_files
 
     files, _ = find_record_files([tmp_path / "records"])
-    monkeypatch.setattr(workers_module, "PARALLEL_FROM", 1)
-    parallel = list(workers_module.read_files(files, 1 << 20))
-    monkeypatch.setattr(workers_module, "PARALLEL_FROM", 10**9)
-    serial = list(workers_module.read_files(files, 1 << 20))
+    reading = Reading(1 << 20)
+    with Workers() as pool:
+        parallel = list(read_files(files, reading, pool=pool))
+        assert pool.started  # the workers were asked, and answered
+    serial = list(read_files(files, reading))
     monkeypatch.setattr(fastyaml, "parse", lambda text: None)  # PyYAML reads everything
-    plain = list(workers_module.read_files(files, 1 << 20))
+    plain = list(read_files(files, reading))
     decoded = [
         [decode_entry(data, f.display) for f, data in zip(files, outcome, strict=True)]
         for outcome in (parallel, serial, plain)
@@ -181,7 +205,8 @@ def test_reused_feeds_equal_rendered_ones_and_edited_files_are_rendered_again(
     # result must equal a cold build all the same.
     edited = tmp_path / "records" / "1" / "r0008.md"
     edited.write_text(edited.read_text().replace("Story 8", "Story eight"))
-    assert run_feeds("build", "--config", config, "--now", NOW).returncode == 0
+    result, counts = counted("build", "--config", config, "--now", NOW)
+    assert result.returncode == 0 and counts["memo_hits"] > 0
     assert feeds_of(out) == cold(config, tmp_path, "cold")
     # A feed file edited by hand is not "the file the last run left": it is rendered
     # again even though no input changed (and the no-change shortcut notices it too).
@@ -206,10 +231,11 @@ def test_a_listing_split_in_two_processes_notices_changes_in_either_half(
 
     from feeds import build as build_module
     from feeds.config.load import read_config
+    from feeds.speed import fast
 
     config = read_config(corpus(tmp_path, 60))
     now = datetime.fromisoformat(NOW)
-    monkeypatch.setattr(build_module, "SPLIT_LISTING_FROM", 1)  # split even 60 files
+    monkeypatch.setattr(fast, "SPLIT_LISTING_FROM", 1)  # split even 60 files
     first = build_module.build(config, now=now)
     assert first.counts.read == 60
     again = build_module.build(config, now=now)

@@ -1,5 +1,6 @@
-"""Read stage of a build: source files → validated records, through the parse cache and
-the workers (``workers``); remote sources; completing the records that reach a feed.
+"""Read stage of a build: source files → validated records, through the build's speed
+session (``speed``: parse cache, workers); remote sources; completing the records that
+reach a feed.
 
 Selection needs no HTML, so every record is first read light (``validate_record``'s
 ``light``); ``complete`` then reads in full only the records that reach a feed.
@@ -9,26 +10,27 @@ from __future__ import annotations
 
 import contextlib
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from ..core.model import Record
+from ..core.model import Record, Story
 from ..core.report import Rejection
 from ..core.settings import Config
 from ..core.urls import canonical_url
 from ..selection.select import PlannedFeed
 from ..sources.local import SourceFile, find_record_files
-from ..speed.cache import ParseCache
-from ..speed.codec import Entry, decode_entry
-from ..speed.workers import Prefetch, Progress, Workers, read_files, validated
+from ..speed import session as speed_session
+from ..speed.plain import Plain, Progress
+from ..speed.workers import validated
 
 
 @dataclass(frozen=True, slots=True)
 class Loaded:
     """What reading and validating the sources gave."""
 
-    records: tuple[Record, ...]
+    records: tuple[Story, ...]
+    """Read light, but for remote records (read in full: ``complete`` cannot read them again)."""
     rejected: tuple[Rejection, ...]
     read: int
     """Records found, valid or not (a file that cannot be read counts as one)."""
@@ -37,121 +39,24 @@ class Loaded:
     """Remote sources that failed with no cached copy to stand in: they gave nothing."""
 
 
-def cache_settings(config: Config) -> str:
-    """The settings cached records depend on: another value empties the whole cache."""
-    return f"max_file_size={config.max_file_size} related={config.related_entries}"
-
-
-def _through_cache(
-    config: Config,
-    files: Sequence[SourceFile],
-    read: Callable[[list[SourceFile]], Iterable[bytes]],
-    *,
-    full: bool,
-    warnings: list[str],
-) -> Iterator[tuple[SourceFile, Entry]]:
-    """Each file's outcome, in file order: from the parse cache when the file is
-    unchanged, else from ``read`` (encoded outcomes, stored as they are). Entries of
-    files no longer listed are dropped from the cache; its warnings join ``warnings``.
-
-    The cache is read alongside the files, one entry at a time, while the workers parse
-    the others: neither side is held in memory whole."""
-    cache = ParseCache(config.cache, cache_settings(config), full=full) if config.cache else None
-    try:
-        hits = cache.match(files) if cache is not None else bytearray(len(files))
-        missing = [f for f, hit in zip(files, hits, strict=True) if not hit]
-        fresh = zip(missing, read(missing), strict=True)  # the workers start on these now
-        cached = _cached(cache, files, hits, read) if cache is not None else iter(())
-        batch: list[tuple[SourceFile, bytes]] = []
-        for file, hit in zip(files, hits, strict=True):
-            if hit:
-                entry, data = next(cached)
-            else:
-                listed, data = next(fresh)
-                assert listed is file, "outcomes out of order"
-                entry = decode_entry(data, file.display)
-            if data is not None and cache is not None:
-                batch.append((file, data))
-                if len(batch) == _STORE_BATCH:
-                    cache.store(batch)
-                    batch = []
-            yield file, entry
-        if cache is not None:
-            cache.store(batch)
-            cache.forget_stale()
-            warnings.extend(cache.warnings)
-    finally:
-        if cache is not None:
-            cache.close()
-
-
-def _cached(
-    cache: ParseCache,
-    files: Sequence[SourceFile],
-    hits: bytearray,
-    read: Callable[[list[SourceFile]], Iterable[bytes]],
-) -> Iterator[tuple[Entry, bytes | None]]:
-    """The outcome of each file the cache has (``hits``), in file order, with None or,
-    for a file read because its entry could not be (the cache failed), the bytes to
-    store again."""
-    expected = (index for index, hit in enumerate(hits) if hit)
-    rest: list[SourceFile] = []
-    stored = cache.entries(files, hits)
-    for index, data in stored:
-        want = next(expected)
-        entry = cache.decode(data, files[index].display) if index == want else None
-        if entry is None:
-            rest = [files[want], *(files[i] for i in expected)]
-            break
-        yield entry, None
-    else:
-        rest = [files[i] for i in expected]
-    stored.close()
-    for file, data in zip(rest, read(rest), strict=True):
-        yield decode_entry(data, file.display), data
-
-
-_STORE_BATCH = 2048
-"""Fresh outcomes go to the cache in batches, while the workers read on."""
-
-
 def load_records(
     config: Config,
     progress: Progress | None = None,
     listed: tuple[list[SourceFile], list[str]] | None = None,
-    workers: Workers | None = None,
-    prefetched: Prefetch | None = None,
+    speed: Plain | None = None,
 ) -> Loaded:
-    """Read and validate every record of the configured sources, in file order.
-
-    Files unchanged since the last run come from the parse cache (when configured);
-    the others are read (by ``workers`` when given), and the cache learns them.
-    """
-    files, warnings = listed or find_record_files(config.sources)
-    related = config.related_entries
-
-    def parse(missing: list[SourceFile]) -> Iterator[bytes]:
-        if prefetched is not None and prefetched.count == len(missing) == len(files):
-            return prefetched.outcomes(progress)  # every file, already being read
-        # Workers not started before listing are forked now only for a run that reads
-        # most files: each would count this process's memory (the listing) again.
-        parallel = workers is None or workers.started or 2 * len(missing) >= len(files)
-        return read_files(
-            missing,
-            config.max_file_size,
-            progress,
-            related=related,
-            workers=workers,
-            parallel=parallel,
-        )
-
-    warnings = list(warnings)
-    records: list[Record] = []
+    """Read and validate every record of the configured sources, in file order, through
+    the build's ``speed`` session (or one of this call's own): files unchanged since the
+    last run come from the parse cache, the others are read, by workers when many."""
+    if speed is None:
+        with speed_session(config) as own:
+            return load_records(config, progress, listed, own)
+    files, listing_warnings = listed or find_record_files(config.sources)
+    warnings = list(listing_warnings)
+    records: list[Story] = []
     rejected: list[Rejection] = []
     read = 0
-    for _, (good, bad, count) in _through_cache(
-        config, files, parse, full=False, warnings=warnings
-    ):
+    for good, bad, count in speed.entries(files, progress=progress, warnings=warnings):
         records.extend(good)
         rejected.extend(bad)
         read += count
@@ -163,10 +68,6 @@ def load_records(
         tuple(warnings) + remote.warnings,
         remote.failed_sources,
     )
-
-
-def _same_dates(one: Record, other: Record) -> bool:
-    return (one.published_at, one.updated_at) == (other.published_at, other.updated_at)
 
 
 def cache_folder(config: Config, stack: contextlib.ExitStack) -> Path:
@@ -186,7 +87,7 @@ def load_remote(config: Config) -> Loaded:
 
     from ..sources.remote import fetch, user_agent
 
-    records: list[Record] = []
+    records: list[Story] = []
     rejected: list[Rejection] = []
     warnings: list[str] = []
     read = failed = 0
@@ -204,7 +105,7 @@ def load_remote(config: Config) -> Loaded:
             # Remote records are read in full: complete() cannot read them again.
             for raw in result.records:
                 checked = validated(raw)
-                if isinstance(checked, Record):
+                if isinstance(checked, Story):
                     records.append(checked)
                 else:
                     rejected.append(checked.to_rejection())
@@ -217,64 +118,85 @@ def load_remote(config: Config) -> Loaded:
 
 def complete(
     config: Config,
-    planned: Sequence[PlannedFeed],
+    planned: Sequence[PlannedFeed[Story]],
     listed: Sequence[SourceFile] = (),
-    workers: Workers | None = None,
-) -> list[PlannedFeed]:
-    """The planned feeds with their entries' excerpts and bodies rendered.
+    speed: Plain | None = None,
+) -> list[PlannedFeed[Record]]:
+    """The planned feeds with their stories read in full: records, excerpts and bodies
+    rendered.
 
-    Records were read light (selection needs no HTML); only those that reach a feed are
+    Stories were read light (selection needs no HTML); only those that reach a feed are
     read again in full, a few thousand at most however large the site, and those of
     unchanged files come from the cache's table of complete records. An entry whose
     file changed or vanished in between is left out of this run's feeds.
     """
-    wanted = sorted({r.source.path for feed in planned for r in feed.entries})
+    if speed is None:
+        with speed_session(config) as own:
+            return complete(config, planned, listed, own)
+    full = _FullReading()
+    for records, _, _ in speed.entries(_files_of(planned, listed), light=False):
+        full.add(records)
+    return [PlannedFeed(f.spec, full.records_of(f.entries), f.updated) for f in planned]
+
+
+def _files_of(
+    planned: Sequence[PlannedFeed[Story]], listed: Sequence[SourceFile]
+) -> list[SourceFile]:
+    """The files of the planned stories, by path: as listed, else (a file listed no more,
+    or a remote story) only if it still exists."""
+    wanted = sorted({s.source.path for feed in planned for s in feed.entries})
     chosen = set(wanted)
     stats = {f.display: f for f in listed if f.display in chosen}
-    files = [stats.get(d) or SourceFile(d, d) for d in wanted if d in stats or Path(d).is_file()]
-    outcomes = _through_cache(
-        config,
-        files,
-        # Only workers already running: this process has all records in memory by now.
-        lambda missing: read_files(
-            missing,
-            config.max_file_size,
-            light=False,
-            workers=workers,
-            parallel=workers is not None and workers.started,
-        ),
-        full=True,
-        warnings=[],
-    )
-    # Several records can share a file and a line (a JSON listing written on one line):
-    # the canonical URL and the dates tell them apart.
-    full: dict[tuple[str, int | None, str], list[Record]] = {}
-    # Entries made of related items (``related: entries``) carry the linking record's
-    # place: their summaries, left out of light records, come from its full reading.
-    summaries: dict[tuple[str, int | None, str], str | None] = {}
-    for _, entry in outcomes:
-        for record in entry[0]:
-            key = (record.source.path, record.source.line, record.canonical_url)
-            full.setdefault(key, []).append(record)
+    return [stats.get(d) or SourceFile(d, d) for d in wanted if d in stats or Path(d).is_file()]
+
+
+Place = tuple[str, int | None, str]
+"""A story's file, line and canonical URL. Several stories can share a file and a line
+(a JSON listing written on one line): the canonical URL (and the dates) tell them apart."""
+
+
+class _FullReading:
+    """The records of the planned stories' files, read in full, and what they tell."""
+
+    def __init__(self) -> None:
+        self.records: dict[Place, list[Record]] = {}
+        self.summaries: dict[Place, str | None] = {}
+        """The excerpt of each related item, at the linking record's place: entries made
+        of related items (``related: entries``) carry that place, and read light the
+        items have no excerpt."""
+
+    def add(self, stories: Iterable[Story]) -> None:
+        """Learn the records of one file."""
+        for record in stories:
+            if not isinstance(record, Record):  # cannot be: the file was read in full
+                continue
+            path, line = record.source.path, record.source.line
+            self.records.setdefault((path, line, record.canonical_url), []).append(record)
             for item in record.related:
-                place = (record.source.path, record.source.line, canonical_url(item.url))
-                summaries.setdefault(place, item.excerpt)
+                self.summaries.setdefault((path, line, canonical_url(item.url)), item.excerpt)
 
-    def completed(record: Record) -> Record | None:
-        key = (record.source.path, record.source.line, record.canonical_url)
-        found = full.get(key, [])
-        whole = next((r for r in found if _same_dates(r, record)), found[0] if found else None)
-        if whole is None:
-            if not record.is_light:  # a related item's entry, or read in full already
-                summary = summaries.get(key)
-                return replace(record, excerpt=summary) if summary else record
-            # The file changed or vanished since it was listed: a light record cannot
-            # be shown; the next run has it.
+    def records_of(self, stories: Iterable[Story]) -> tuple[Record, ...]:
+        """The stories read in full, leaving out those that cannot be (``completed``)."""
+        return tuple(r for s in stories if (r := self.completed(s)) is not None)
+
+    def completed(self, story: Story) -> Record | None:
+        """The story as a record read in full, or None when that cannot be had."""
+        place = (story.source.path, story.source.line, story.canonical_url)
+        whole = self._record_of(place, story)
+        if whole is not None:
+            # Selection may have renamed topics (aliases to configured names): keep its.
+            return replace(whole, topics=story.topics)
+        if isinstance(story, Record):  # a related item's entry, or a remote record
+            summary = self.summaries.get(place)
+            return replace(story, excerpt=summary) if summary else story
+        # The file changed or vanished since it was listed: a story cannot be shown;
+        # the next run has it.
+        return None
+
+    def _record_of(self, place: Place, story: Story) -> Record | None:
+        """The record at ``place`` with the story's dates, else the first one there."""
+        found = self.records.get(place)
+        if not found:
             return None
-        # Selection may have renamed topics (aliases to configured names): keep its names.
-        return replace(whole, topics=record.topics)
-
-    return [
-        replace(feed, entries=tuple(c for r in feed.entries if (c := completed(r)) is not None))
-        for feed in planned
-    ]
+        dates = (story.published_at, story.updated_at)
+        return next((r for r in found if (r.published_at, r.updated_at) == dates), found[0])

@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Generator, Iterable, Iterator, Sequence
 from pathlib import Path
 
+from ..core.settings import Config
 from ..sources.local import SourceFile
 from .codec import Entry, decode_entry
 from .codedigest import code_digest
@@ -22,6 +23,11 @@ from .codedigest import code_digest
 FORMAT = "feeds-parse-cache-7"
 """Bumped whenever the stored layout changes; with the code digest and settings, the key."""
 FILE_NAME = "records.sqlite3"
+
+
+def cache_settings(config: Config) -> str:
+    """The settings cached records depend on: another value empties the whole cache."""
+    return f"max_file_size={config.max_file_size} related={config.related_entries}"
 
 
 def path_key(display: str) -> bytes:
@@ -54,9 +60,25 @@ class ParseCache:
         self._found: dict[int, bytes] = {}
 
     def _open(self, folder: Path) -> sqlite3.Connection | None:
+        """The database, or a fresh one (this run fills it) when it cannot be read; None,
+        with a warning, when not even that can be made."""
         try:
-            folder.mkdir(parents=True, exist_ok=True)
-            db = _connect(self.path)
+            return self._prepare(folder)
+        except (sqlite3.Error, OSError) as error:
+            self.warnings.append(f"{self.path}: cache discarded ({error}); reading every file")
+        for extra in ("", "-wal", "-shm"):
+            with contextlib.suppress(OSError):
+                self.path.with_name(self.path.name + extra).unlink()
+        try:
+            return self._prepare(folder)
+        except (sqlite3.Error, OSError):
+            return None
+
+    def _prepare(self, folder: Path) -> sqlite3.Connection:
+        """Open the database, emptied when its key differs, with its tables in place."""
+        folder.mkdir(parents=True, exist_ok=True)
+        db = _connect(self.path)
+        try:
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
             row = db.execute("SELECT value FROM meta WHERE key = 'key'").fetchone()
             if row is None or row[0] != self.key:
@@ -72,12 +94,10 @@ class ParseCache:
                 )
             # The stamps alone, compact: matching a listing reads this, not the records.
             db.execute("CREATE INDEX IF NOT EXISTS stamps ON files (path, size, mtime_ns)")
-            return db
-        except (sqlite3.Error, OSError) as error:
-            self.warnings.append(f"{self.path}: cache discarded ({error}); reading every file")
-            with contextlib.suppress(OSError):
-                self.path.unlink()
-            return None
+        except sqlite3.Error:
+            db.close()
+            raise
+        return db
 
     @contextlib.contextmanager
     def _guard(self, what: str) -> Iterator[None]:
@@ -122,14 +142,11 @@ class ParseCache:
         with self._guard("read"):
             if self.table == "full":
                 self._match_each(files, hits)
-            else:
-                self._order = range(len(files))
-                if not self._match_in_order(files, hits):
-                    # Not in key order (several sources): match in key order after all.
-                    self._order = sorted(self._order, key=lambda i: path_key(files[i].display))
-                    hits[:] = bytes(len(files))
-                    self._stale.clear()
-                    self._match_in_order(files, hits)
+            # Files in key order (one source) merge with the stamps as they are; else
+            # (several sources) they are merged in key order after all.
+            elif not self._match_in_order(files, hits, range(len(files))):
+                order = sorted(range(len(files)), key=lambda i: path_key(files[i].display))
+                self._match_in_order(files, hits, order)
             return hits
         return bytearray(len(files))
 
@@ -143,18 +160,22 @@ class ParseCache:
                 hits[index] = 1
                 self._found[index] = row[2]
 
-    def _match_in_order(self, files: Sequence[SourceFile], hits: bytearray) -> bool:
-        """Merge the stamps, in key order, with the files in ``self._order``; false when
-        that order turns out not to be key order."""
+    def _match_in_order(
+        self, files: Sequence[SourceFile], hits: bytearray, order: Sequence[int]
+    ) -> bool:
+        """Merge the stamps, in key order, with the files in ``order`` (kept for
+        ``entries``); false, with nothing marked, when that is not key order."""
         assert self._db is not None
         rows = self._db.execute("SELECT path, size, mtime_ns FROM files ORDER BY path")
         row = next(rows, None)
         last = b""
+        self._order, self._stale = order, []
         stale = self._stale
-        for index in self._order:
+        for index in order:
             file = files[index]
             key = path_key(file.display)
             if key <= last:
+                hits[:] = bytes(len(files))
                 return False
             last = key
             while row is not None and row[0] < key:

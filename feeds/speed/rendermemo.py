@@ -70,6 +70,8 @@ class RenderMemo:
     warning: str | None = None
     """Why the memo on disk was ignored, in all or in part (damaged); None when it was
     usable or absent."""
+    hits: int = 0
+    """Files read back in this run instead of rendered."""
 
     @classmethod
     def load(cls, output: Path, cache: Path | None) -> RenderMemo:
@@ -114,6 +116,7 @@ class RenderMemo:
             data = (self.output / path).read_bytes()
         except OSError:
             return None
+        self.hits += 1
         return data, entry[1]
 
     def rendered(self, path: str, sig: str, kept: int) -> None:

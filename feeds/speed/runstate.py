@@ -8,8 +8,11 @@ remembered as shown (``Report.capped``), so it stays small and a rerun repeats i
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import functools
 import hashlib
 import json
+import typing
 from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
@@ -37,7 +40,7 @@ def fingerprint(config: Config, listing: Listing) -> str:
 def depends_on_clock(config: Config) -> bool:
     """Whether feeds change as time passes even when no file does: ``max_age_days`` drops
     entries and ``related: entries`` reveals related items as their dates pass."""
-    return config.max_age or config.related_entries
+    return config.filters_by_age or config.related_entries
 
 
 def may_skip(config: Config) -> bool:
@@ -71,12 +74,10 @@ def unchanged_report(config: Config, key: str, now: datetime) -> tuple[Report | 
 
 def _unchanged(config: Config, state: Any, key: str, now: datetime) -> Report | None:
     """``unchanged_report`` of a read ``state``; raises for a damaged one."""
-    if not _fits(state, {"key": str, "format": str}):
+    if not (type(state) is dict and _text(state.get("key")) and _text(state.get("format"))):
         raise TypeError("not a state feeds writes")
     if state["key"] != key or state["format"] != FORMAT:
         return None  # another version's or another input's state: a miss, not damage
-    if not _fits(state, _STATE):
-        raise ValueError("not a state feeds writes")
     last_now = datetime.fromisoformat(state["now"])
     due = state["due"] and datetime.fromisoformat(state["due"])
     # Moving back in time, or past a scheduled record's time, changes the feeds.
@@ -89,66 +90,42 @@ def _unchanged(config: Config, state: Any, key: str, now: datetime) -> Report | 
             return None  # a feed file deleted: rebuild it
         if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
             return None  # a feed file was edited or replaced: rebuild it
-    report = state["report"]
-    if not _fits(report, _REPORT) or not _counts(report.get("rejected_by_source", {})):
-        raise ValueError("tampered with: its lines would be printed as this run's")
-    return Report.from_json(report).repeated()
+    # The report's own classes say what it holds; what ``to_json`` would not write back
+    # the same (another shape, other types, text with control characters) is tampering:
+    # its lines would be printed as this run's.
+    report = Report.from_json(state["report"])
+    if not _typed(report, Report) or report.to_json() != state["report"]:
+        raise ValueError("tampered with")
+    return report.repeated()
 
 
-def _counts(value: Any) -> bool:
-    """Whether ``value`` maps text (no control characters) to counts."""
-    return type(value) is dict and all(
-        _fits(name, str) and _fits(count, int) for name, count in value.items()
-    )
+def _text(value: object) -> bool:
+    """Whether ``value`` is text without control characters."""
+    return type(value) is str and not TERMINAL_CONTROL.search(value)
 
 
-_Shape = type | tuple[type, ...] | list[Any] | dict[str, Any]
-"""A type (or types) a JSON value must have; ``[shape]`` a list of such values;
-``{key: shape}`` an object with those keys (others are not read)."""
-_OPTIONAL_TEXT = (str, type(None))
-_REPORT: _Shape = {
-    "records": {
-        name: int
-        for name in ("read", "published", "unpublished", "scheduled", "duplicates", "rejected")
-    },
-    "rejected": [{"path": str, "line": (int, type(None)), "field": _OPTIONAL_TEXT, "message": str}],
-    "duplicates": [{"path": str, "url": str, "kept": str}],
-    "warnings": [str],
-    "feeds": [
-        {
-            "topic": _OPTIONAL_TEXT,
-            "slug": _OPTIONAL_TEXT,
-            **{name: str for name in ("format", "path", "url")},
-            "entries": int,
-            "changed": bool,
-            "held_back": bool,
-        }
-    ],
-}
-"""What ``Report.from_json`` reads from the remembered report."""
-_STATE: _Shape = {
-    "key": str,
-    "format": str,
-    "now": str,
-    "due": _OPTIONAL_TEXT,
-    "outputs": dict,
-    "report": dict,
-}
-"""What ``unchanged_report`` reads from the state before comparing."""
+@functools.cache
+def _fields(cls: type) -> tuple[tuple[str, Any], ...]:
+    """Each field of the dataclass ``cls`` with its type."""
+    hints = typing.get_type_hints(cls)
+    return tuple((field.name, hints[field.name]) for field in dataclasses.fields(cls))
 
 
-def _fits(value: Any, shape: _Shape) -> bool:
-    """Whether a JSON ``value`` has ``shape``; its text holds no control characters."""
-    if isinstance(shape, list):
-        return type(value) is list and all(_fits(item, shape[0]) for item in value)
-    if isinstance(shape, dict):
-        return type(value) is dict and all(
-            key in value and _fits(value[key], inner) for key, inner in shape.items()
-        )
-    kinds = shape if isinstance(shape, tuple) else (shape,)
-    if type(value) is str and TERMINAL_CONTROL.search(value):
-        return False
-    return type(value) in kinds  # exact: a bool is no count
+def _typed(value: object, hint: Any) -> bool:
+    """Whether ``value`` has the type ``hint`` (a dataclass, a tuple, a union of plain
+    types) exactly: a bool is no count, and text holds no control characters."""
+    if dataclasses.is_dataclass(hint):
+        return type(value) is hint and all(_typed(getattr(value, n), t) for n, t in _fields(hint))
+    args = typing.get_args(hint)
+    if typing.get_origin(hint) is tuple:
+        if type(value) is not tuple:
+            return False
+        if len(args) == 2 and args[1] is Ellipsis:
+            return all(_typed(item, args[0]) for item in value)
+        return len(value) == len(args) and all(map(_typed, value, args))
+    if args:  # a union
+        return any(_typed(value, arg) for arg in args)
+    return _text(value) if hint is str else type(value) is hint
 
 
 def remember(

@@ -9,17 +9,17 @@ records that reach a feed, and drawing the feeds.
 from __future__ import annotations
 
 import collections
-import contextlib
 import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ..core.children import as_child, signals_held
 from ..core.errors import RecordError
-from ..core.model import Record
+from ..core.model import Story
 from ..sources.local import SourceFile
 from .codec import Entry, encode_entry
 
@@ -32,7 +32,7 @@ Progress = Callable[[int, int], None]
 """Called with (files done, files in all) while reading (``build.Progress``)."""
 
 
-def validated(raw: RawRecord, light: bool = False, related: bool = True) -> Record | RecordError:
+def validated(raw: RawRecord, light: bool = False, related: bool = True) -> Story | RecordError:
     from ..records.validate import validate_record
 
     try:
@@ -46,16 +46,17 @@ def load_file(
 ) -> Entry:
     """Read and validate one file: its good records, its rejections and how many it held.
 
-    ``light`` records lack their rendered excerpt and body until ``complete`` adds them.
+    ``light``: stories (``Story``), without what only rendering needs; ``complete`` reads
+    those that reach a feed again in full.
     """
     from ..records.frontmatter import read_record_file
 
     raws, errors = read_record_file(source.path, source.display, max_size=max_size)
-    records: list[Record] = []
+    records: list[Story] = []
     rejected = [e.to_rejection() for e in errors]
     for raw in raws:
         result = validated(raw, light, related)
-        if isinstance(result, Record):
+        if isinstance(result, Story):
             records.append(result)
         else:
             rejected.append(result.to_rejection())
@@ -67,14 +68,23 @@ PARALLEL_FROM = 2000
 _CHUNK = 256
 
 
-def _load_chunk(
-    chunk: Sequence[SourceFile], max_size: int, light: bool, related: bool
-) -> list[bytes]:
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """How files are read: the size limit, light or full records, related items kept."""
+
+    max_size: int
+    light: bool = True
+    related: bool = True
+
+    def outcome(self, file: SourceFile) -> Entry:
+        """``load_file`` of one file this way."""
+        return load_file(file, self.max_size, self.light, self.related)
+
+
+def _load_chunk(chunk: Sequence[SourceFile], reading: Reading) -> list[bytes]:
     # Encoded here, in the worker: plain tuples cross the process boundary several times
     # faster than records, and the parse cache stores these very bytes.
-    return [
-        encode_entry(load_file(f, max_size, light=light, related=related), f.display) for f in chunk
-    ]
+    return [encode_entry(reading.outcome(f), f.display) for f in chunk]
 
 
 def _chunks(files: Sequence[SourceFile]) -> list[Sequence[SourceFile]]:
@@ -161,8 +171,8 @@ class Prefetch:
     will read every file (no parse cache to consult): parsing starts with the first
     folder listed instead of after the last."""
 
-    def __init__(self, workers: Workers, max_size: int, related: bool) -> None:
-        self.workers, self.max_size, self.related = workers, max_size, related
+    def __init__(self, workers: Workers, reading: Reading) -> None:
+        self.workers, self.reading = workers, reading
         self.count = 0
         self._chunk: list[SourceFile] = []
         self._results: collections.deque[Future[list[bytes]]] = collections.deque()
@@ -176,14 +186,13 @@ class Prefetch:
 
     def _submit(self) -> None:
         chunk, self._chunk = self._chunk, []
-        args = (chunk, self.max_size, True, self.related)
-        self._results.append(self.workers.submit(_load_chunk, *args))
+        self._results.append(self.workers.submit(_load_chunk, chunk, self.reading))
 
     def outcomes(self, progress: Progress | None = None) -> Iterator[bytes]:
         """The encoded outcome of every file added, in order (as ``read_files``)."""
         if self._chunk:
             self._submit()
-        return _each(self._results_once(), self.count, progress, None)
+        return _each(self._results_once(), self.count, progress)
 
     def _results_once(self) -> Iterator[list[bytes]]:
         # Dropped as they are used: a kept future keeps its result (100,000 outcomes).
@@ -193,45 +202,29 @@ class Prefetch:
 
 def read_files(
     files: Sequence[SourceFile],
-    max_size: int,
+    reading: Reading,
     progress: Progress | None = None,
-    *,
-    light: bool = True,
-    related: bool = True,
-    workers: Workers | None = None,
-    parallel: bool = True,
+    pool: Workers | None = None,
 ) -> Iterator[bytes]:
     """Read and validate files, one encoded outcome (``encode_entry``) per file, in the
-    given order, as they become ready.
-
-    Unless ``parallel`` is false, many files go to ``workers`` (or workers of this
-    call's own) at once, before this returns; results come back in order, so the outcome
-    is the same as reading them one by one. The caller handles each outcome while the
-    workers go on.
+    given order, as they become ready: in ``pool`` (all handed over before this returns)
+    or, without one, in this process as they are pulled. Results come back in order, so
+    the outcome is the same either way; the caller handles each while the workers go on.
     """
     chunks = _chunks(files)
-    own = Workers() if workers is None else None
-    pool = workers or own
-    assert pool is not None
-    if len(files) < PARALLEL_FROM or pool.count < 2 or not parallel:
-        results: Iterable[list[bytes]] = (
-            _load_chunk(chunk, max_size, light, related) for chunk in chunks
-        )
+    if pool is None:
+        results: Iterable[list[bytes]] = (_load_chunk(chunk, reading) for chunk in chunks)
     else:
-        n = len(chunks)
-        results = pool.map(_load_chunk, chunks, [max_size] * n, [light] * n, [related] * n)
-    return _each(results, len(files), progress, own)
+        results = pool.map(_load_chunk, chunks, [reading] * len(chunks))
+    return _each(results, len(files), progress)
 
 
-def _each(
-    results: Iterable[list[bytes]], total: int, progress: Progress | None, own: Workers | None
-) -> Iterator[bytes]:
-    with own or contextlib.nullcontext():
-        done = 0
-        for result in results:
-            # Counted as it arrives: the caller stops pulling after the last file's
-            # outcome, so a count after it would never show "N/N".
-            done += len(result)
-            if progress is not None:
-                progress(done, total)
-            yield from result
+def _each(results: Iterable[list[bytes]], total: int, progress: Progress | None) -> Iterator[bytes]:
+    done = 0
+    for result in results:
+        # Counted as it arrives: the caller stops pulling after the last file's
+        # outcome, so a count after it would never show "N/N".
+        done += len(result)
+        if progress is not None:
+            progress(done, total)
+        yield from result

@@ -1,4 +1,4 @@
-"""The parse cache read alongside the listing (feeds/speed/cache.py, feeds/records/reading.py): keys in
+"""The parse cache read alongside the listing (feeds/speed/cache.py, speed/fast.py): keys in
 walk order, several sources in any order, stale entries, damage in the middle."""
 
 from __future__ import annotations
@@ -9,9 +9,9 @@ from dataclasses import replace
 from pathlib import Path
 
 from feeds.core.settings import Config, Site
-from feeds.records.reading import cache_settings, load_records
+from feeds.records.reading import load_records
 from feeds.sources.local import find_record_files
-from feeds.speed.cache import FILE_NAME, ParseCache, path_key
+from feeds.speed.cache import FILE_NAME, ParseCache, cache_settings, path_key
 from tests.helpers import write_record
 
 
