@@ -68,44 +68,31 @@ class RelatedItem:
 
 
 @dataclass(frozen=True, slots=True)
-class Record:
-    """One validated article: everything a feed entry may show, nothing more.
+class Story:
+    """One validated article as selection sees it: what decides which feeds hold it and
+    in what order. Every record is read this light first (``validate_record``'s
+    ``light``); those that reach a feed are read again in full, as a ``Record``.
 
     There is deliberately no field for ``secured``: what the model lacks cannot leak.
     """
 
     source: SourceLocation
-    title: str
-    """Plain text (never HTML)."""
-    url: str
-    """The entry's link: ``webUrl``, else ``originalUrl``."""
     canonical_url: str
     """``originalUrl`` or ``webUrl`` without tracking parameters; the entry id and dedupe key."""
     published_at: datetime
     """Aware, UTC."""
     updated_at: datetime | None = None
     """Aware, UTC; ``None`` when the record was never updated."""
-    excerpt: str | None = None
-    """Sanitized HTML fragment."""
-    body_html: str | None = None
-    """The Markdown body rendered to sanitized HTML; ``None`` when the body is empty."""
     topics: tuple[str, ...] = ()
     """Topic names as written in the record (deduplicated, order kept)."""
     is_published: bool = True
     provider: Provider | None = None
-    images: tuple[Image, ...] = ()
     related: tuple[RelatedItem, ...] = ()
+    """Read light, the items carry no excerpt, and only when a feed uses ``related: entries``."""
     category: str | None = None
     type: str | None = None
     quality: float | None = None
     heat: float | None = None
-    video: Video | None = None
-    """The video player the record features (``featuredContent``), shown as a plain link."""
-
-    @property
-    def is_light(self) -> bool:
-        """Read light (``validate_record``): no title, link or HTML until completed."""
-        return not self.title
 
     @property
     def modified_at(self) -> datetime:
@@ -113,6 +100,23 @@ class Record:
         if self.updated_at is not None and self.updated_at > self.published_at:
             return self.updated_at
         return self.published_at
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class Record(Story):
+    """One validated article read in full: everything a feed entry may show, nothing more."""
+
+    title: str
+    """Plain text (never HTML)."""
+    url: str
+    """The entry's link: ``webUrl``, else ``originalUrl``."""
+    excerpt: str | None = None
+    """Sanitized HTML fragment."""
+    body_html: str | None = None
+    """The Markdown body rendered to sanitized HTML; ``None`` when the body is empty."""
+    images: tuple[Image, ...] = ()
+    video: Video | None = None
+    """The video player the record features (``featuredContent``), shown as a plain link."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from ..config.topics import parents
 from ..core.formats import OPML_FILE
+from ..core.model import Record
 from ..core.settings import Config
 from ..publish.guard import Previous
 from ..selection.select import PlannedFeed
@@ -20,7 +21,7 @@ from .safe import safe_entries
 
 def site_files(
     config: Config,
-    planned: Sequence[PlannedFeed],
+    planned: Sequence[PlannedFeed[Record]],
     rendered: Rendered,
     kept: Mapping[str, Previous] | None = None,
 ) -> list[SideFile]:

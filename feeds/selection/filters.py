@@ -12,13 +12,13 @@ from typing import TypeVar
 
 from ..config.topics import TopicIndex
 from ..core.formats import FORMATS
-from ..core.model import Record
+from ..core.model import Record, Story
 from ..core.settings import Config, Filters, TopicConfig
 from ..core.urls import canonical_url
 
 T = TypeVar("T")
 
-Keep = Callable[[Record], bool]
+Keep = Callable[[Story], bool]
 """Whether a feed keeps a record."""
 
 
@@ -81,7 +81,7 @@ def record_filter(filters: Filters, index: TopicIndex, now: datetime) -> Keep:
     excluded = index.expand(filters.exclude_topics or ())
     oldest = now - timedelta(days=filters.max_age_days) if filters.max_age_days else None
 
-    def keep(record: Record) -> bool:
+    def keep(record: Story) -> bool:
         if filters.min_quality is not None and (
             record.quality is None or record.quality < filters.min_quality
         ):
@@ -99,7 +99,7 @@ def record_filter(filters: Filters, index: TopicIndex, now: datetime) -> Keep:
     return keep
 
 
-def _keeps_source(filters: Filters, record: Record, oldest: datetime | None) -> bool:
+def _keeps_source(filters: Filters, record: Story, oldest: datetime | None) -> bool:
     """The filters that apply to related entries too: provider and age."""
     domain = record.provider.domain if record.provider else None
     if filters.providers and not provider_matches(domain, filters.providers):
@@ -109,7 +109,7 @@ def _keeps_source(filters: Filters, record: Record, oldest: datetime | None) -> 
     return oldest is None or record.published_at >= oldest
 
 
-def related_entries(records: Sequence[Record], filters: Filters, now: datetime) -> list[Record]:
+def related_entries(records: Sequence[Story], filters: Filters, now: datetime) -> list[Record]:
     """Each dated related item of ``records`` as an entry of its own.
 
     The entry is attributed to the item's provider, dated by the item's own publication

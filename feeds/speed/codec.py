@@ -17,38 +17,46 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 from ..core.media import Video
-from ..core.model import Image, Provider, Record, RelatedItem, SourceLocation
+from ..core.model import Image, Provider, Record, RelatedItem, SourceLocation, Story
 from ..core.report import Rejection
 from .entrycheck import check_plain
 
-Entry = tuple[Sequence[Record], Sequence[Rejection], int]
-"""A file's records, rejections and how many records it held."""
+Entry = tuple[Sequence[Story], Sequence[Rejection], int]
+"""A file's stories (records, when read in full), rejections and how many records it held."""
 
-T = TypeVar("T")
-
-
-def _assembler(cls: type[T]) -> Callable[..., T]:
-    """A function that builds ``cls``, a frozen dataclass with slots and no
-    ``__post_init__``, from all its fields in order, in half the time its ``__init__``
-    takes: each slot is set through its own descriptor, where a frozen ``__init__`` looks
-    up ``object.__setattr__`` and the field's name for each. Decoding the cache of a
-    large site builds 100,000 records; the values are those ``__init__`` would store."""
-    if "__post_init__" in vars(cls) or "__slots__" not in vars(cls):
-        raise TypeError(f"{cls.__name__} cannot be assembled slot by slot")
-    names = [field.name for field in fields(cls)]  # type: ignore[arg-type]
-    scope: dict[str, Any] = {"new": object.__new__, "cls": cls}
-    scope.update({f"set_{name}": getattr(cls, name).__set__ for name in names})
-    lines = [f"def assemble({', '.join(names)}):", "    self = new(cls)"]
-    lines += [f"    set_{name}(self, {name})" for name in names]
-    # Generated from the class's own field names (identifiers), as dataclasses does.
-    exec("\n".join([*lines, "    return self"]), scope)  # noqa: S102
-    assemble: Callable[..., T] = scope["assemble"]
-    return assemble
+S = TypeVar("S", bound=Story)
+_Set = Callable[[Any, Any], None]
 
 
-_new_record = _assembler(Record)
-_new_location = _assembler(SourceLocation)
-_new_related = _assembler(RelatedItem)
+def _setters(cls: type, names: str, inherited: int = 0) -> tuple[_Set, ...]:
+    """The slot setter of each field of ``cls`` named in ``names``, which must be its
+    fields past the first ``inherited``, in order: a frozen dataclass with slots and no
+    ``__post_init__`` (nothing its ``__init__`` would check or compute)."""
+    own = [field.name for field in fields(cls)][inherited:]
+    if own != names.split() or "__post_init__" in vars(cls) or "__slots__" not in vars(cls):
+        raise TypeError(f"{cls.__name__} cannot be built slot by slot from {names!r}")
+    return tuple(getattr(cls, name).__set__ for name in own)
+
+
+# Decoding the cache of a large site builds 100,000 stories: setting each slot through its
+# own descriptor takes half the time of a frozen ``__init__``, which looks up
+# ``object.__setattr__`` and the field's name for each. The values are those ``__init__``
+# would store (the classes check nothing), and the names are checked above at import.
+_NEW = object.__new__
+_PATH, _LINE = _setters(SourceLocation, "path line")
+(
+    _SOURCE, _CANONICAL, _PUBLISHED, _UPDATED, _TOPICS, _IS_PUBLISHED,
+    _PROVIDER, _RELATED, _CATEGORY, _TYPE, _QUALITY, _HEAT,
+) = _setters(
+    Story, "source canonical_url published_at updated_at topics is_published"
+    " provider related category type quality heat",
+)  # fmt: skip
+_TITLE, _URL, _EXCERPT, _BODY, _IMAGES, _VIDEO = _setters(
+    Record, "title url excerpt body_html images video", inherited=12
+)
+_ITEM_TITLE, _ITEM_URL, _ITEM_EXCERPT, _ITEM_PUBLISHED, _ITEM_PROVIDER, _ITEM_TYPE = _setters(
+    RelatedItem, "title url excerpt published_at provider type"
+)
 
 
 class _Unpickler(pickle.Unpickler):
@@ -118,21 +126,23 @@ def _unprovider(value: Any) -> Provider | None:
     return None if value is None else Provider(*value)
 
 
-def _record(r: Record, display: str | None = None) -> tuple[Any, ...]:
+def _record(r: Story, display: str | None = None) -> tuple[Any, ...]:
+    """The plain tuple of a story or a record (see ``_full``)."""
+    title, url, excerpt, body, images, video = _full(r) if isinstance(r, Record) else _LIGHT
     return (
         None if r.source.path == display else r.source.path,
         r.source.line,
-        r.title,
-        r.url,
+        title,
+        url,
         r.canonical_url,
         _moment(r.published_at),
         _moment(r.updated_at),
-        r.excerpt,
-        r.body_html,
+        excerpt,
+        body,
         r.topics,
         r.is_published,
         _provider(r.provider),
-        tuple((i.url, i.width, i.height) for i in r.images),
+        images,
         tuple(
             (i.title, i.url, i.excerpt, _moment(i.published_at), _provider(i.provider), i.type)
             for i in r.related
@@ -141,8 +151,20 @@ def _record(r: Record, display: str | None = None) -> tuple[Any, ...]:
         r.type,
         r.quality,
         r.heat,
-        None if r.video is None else astuple(r.video),
+        video,
     )
+
+
+def _full(r: Record) -> tuple[Any, ...]:
+    """What a record has and a story lacks, plain: title, link, excerpt, body, images and
+    video."""
+    images = tuple((i.url, i.width, i.height) for i in r.images)
+    video = None if r.video is None else astuple(r.video)
+    return (r.title, r.url, r.excerpt, r.body_html, images, video)
+
+
+_LIGHT = ("", "", None, None, (), None)
+"""``_full`` of a story read light: an empty title and link say so (a record's never are)."""
 
 
 _SHARED: dict[Any, Any] = {}
@@ -161,37 +183,58 @@ def _shared(value: Any, make: Any = None) -> Any:
     return found
 
 
-def _unrecord(v: tuple[Any, ...], display: str | None = None) -> Record:
-    (path, line, title, url, canonical, published, updated, excerpt, body, topics, *rest) = v
-    is_published, provider, images, related, category, kind, quality, heat, video = rest
+def _unrecord(v: tuple[Any, ...], display: str | None = None) -> Story:
+    """The story (or, read in full, the record) a plain tuple of ``_record`` holds."""
+    path = v[0]
     if path is None:
         if display is None:
             raise ValueError("unexpected data in the cache")
         path = display
-    if type(published) is not int:
+    if type(v[5]) is not int:  # the publication date
         raise ValueError("unexpected data in the cache")
-    # Positional arguments throughout: the constructors parse them faster.
-    return _new_record(
-        _new_location(path, line),
-        title,
-        url,
-        canonical,
-        _EPOCH + timedelta(0, 0, published),
-        None if updated is None else _EPOCH + timedelta(0, 0, updated),
-        excerpt,
-        body,
-        _shared(tuple(topics)),
-        bool(is_published),
-        None if provider is None else _shared(tuple(provider), _unprovider),
-        tuple([Image(*i) for i in images]) if images else (),
-        tuple(
-            [_new_related(t, u, e, _unmoment(d), _unprovider(p), k) for t, u, e, d, p, k in related]
-        )
-        if related
-        else (),
-        None if category is None else _shared(category),
-        None if kind is None else _shared(kind),
-        quality,
-        heat,
-        None if video is None else Video(*video),
-    )
+    title = v[2]
+    if not title:  # read light: a light story's title is empty, a record's never
+        return _unstory(_NEW(Story), v, path)
+    record = _unstory(_NEW(Record), v, path)
+    _TITLE(record, title)
+    _URL(record, v[3])
+    _EXCERPT(record, v[7])
+    _BODY(record, v[8])
+    images, video = v[12], v[18]
+    _IMAGES(record, tuple([Image(*i) for i in images]) if images else ())
+    _VIDEO(record, None if video is None else Video(*video))
+    return record
+
+
+def _unstory(story: S, v: tuple[Any, ...], path: str) -> S:
+    """``story``, new and empty, with the fields of a light story set from ``v``."""
+    _, line, _, _, canonical, published, updated, _, _, topics, is_published, *rest = v
+    provider, _, related, category, kind, quality, heat, _ = rest
+    source = _NEW(SourceLocation)
+    _PATH(source, path)
+    _LINE(source, line)
+    _SOURCE(story, source)
+    _CANONICAL(story, canonical)
+    _PUBLISHED(story, _EPOCH + timedelta(0, 0, published))
+    _UPDATED(story, None if updated is None else _EPOCH + timedelta(0, 0, updated))
+    _TOPICS(story, _shared(tuple(topics)))
+    _IS_PUBLISHED(story, bool(is_published))
+    _PROVIDER(story, None if provider is None else _shared(tuple(provider), _unprovider))
+    _RELATED(story, tuple([_unrelated(item) for item in related]) if related else ())
+    _CATEGORY(story, None if category is None else _shared(category))
+    _TYPE(story, None if kind is None else _shared(kind))
+    _QUALITY(story, quality)
+    _HEAT(story, heat)
+    return story
+
+
+def _unrelated(v: tuple[Any, ...]) -> RelatedItem:
+    title, url, excerpt, published, provider, kind = v
+    item = _NEW(RelatedItem)
+    _ITEM_TITLE(item, title)
+    _ITEM_URL(item, url)
+    _ITEM_EXCERPT(item, excerpt)
+    _ITEM_PUBLISHED(item, _unmoment(published))
+    _ITEM_PROVIDER(item, _unprovider(provider))
+    _ITEM_TYPE(item, kind)
+    return item

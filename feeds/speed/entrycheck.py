@@ -44,12 +44,10 @@ _PARTS_LIMIT = 65536
 
 
 def _check_record(plain: Any) -> None:
+    """A plain record: 19 fields (``codec._record``), complete or light."""
     if type(plain) is not tuple or len(plain) != _RECORD_FIELDS:
         raise _fail("record", plain)
-    shape = tuple(map(type, plain))
-    if shape not in _GOOD_SHAPES:
-        _check_types(plain)
-        _GOOD_SHAPES.add(shape)
+    _check_common(plain)
     if plain[2] or plain[3]:  # a title or a link: a complete record, drawn in a feed
         _check_complete(plain)
     elif plain[7] is not None or plain[8] is not None:
@@ -57,6 +55,21 @@ def _check_record(plain: Any) -> None:
     # A light record's canonical URL only tells stories apart (render time checks every
     # link drawn): its type is enough, and parsing 100,000 URLs would cost as much as a
     # run with nothing to do.
+    if plain[12]:
+        _check_images(plain[12])
+    if plain[13]:
+        _check_related(plain[13])
+    if plain[18] is not None:
+        _check_video(plain[18])
+
+
+def _check_common(plain: tuple[Any, ...]) -> None:
+    """The type of every field, and the topics and provider: through what was checked
+    before (``_GOOD_SHAPES``, ``_GOOD_PARTS``), so most records cost two set lookups."""
+    shape = tuple(map(type, plain))
+    if shape not in _GOOD_SHAPES:
+        _check_types(plain)
+        _GOOD_SHAPES.add(shape)
     parts = (plain[9], plain[11])  # topics, provider
     try:
         known = parts in _GOOD_PARTS
@@ -67,12 +80,6 @@ def _check_record(plain: Any) -> None:
         _provider(plain[11], "provider")
         if len(_GOOD_PARTS) < _PARTS_LIMIT:
             _GOOD_PARTS.add(parts)
-    if plain[12]:
-        _check_images(plain[12])
-    if plain[13]:
-        _check_related(plain[13])
-    if plain[18] is not None:
-        _check_video(plain[18])
 
 
 def _check_complete(plain: tuple[Any, ...]) -> None:
