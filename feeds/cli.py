@@ -50,14 +50,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # noqa: BLE001 - the last line of defence: one line, not a traceback
         if stdout_reader_gone(error):  # the reader chose to stop reading: end quietly
             return ExitCode.OK
-        if args is not None and getattr(args, "debug", False):
-            import traceback  # only for this: not loaded by every cron run
+        return _internal_error(error, debug=args is not None and getattr(args, "debug", False))
 
-            traceback.print_exc()
-        else:
-            print(
-                f"feeds: internal error: {type(error).__name__}: {error}; "
-                "rerun with --debug and report it",
-                file=sys.stderr,
-            )
-        return ExitCode.INTERNAL
+
+def _internal_error(error: Exception, *, debug: bool) -> ExitCode:
+    """A bug in feeds: one line on stderr, or with ``--debug`` the traceback."""
+    if debug:
+        import traceback  # only for this: not loaded by every cron run
+
+        traceback.print_exc()
+    else:
+        print(
+            f"feeds: internal error: {type(error).__name__}: {error}; "
+            "rerun with --debug and report it",
+            file=sys.stderr,
+        )
+    return ExitCode.INTERNAL

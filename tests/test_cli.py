@@ -312,3 +312,25 @@ def test_a_broken_pipe_elsewhere_is_still_an_internal_error() -> None:
     )
     assert result.returncode == 70
     assert result.stderr.startswith("feeds: internal error: BrokenPipeError: "), result.stderr
+
+
+@pytest.mark.parametrize("debug", [False, True], ids=["one-line", "debug"])
+def test_an_internal_error_is_one_line_or_with_debug_its_traceback(debug: bool) -> None:
+    words = ["topics", "--debug"] if debug else ["topics"]
+    script = (
+        "import sys, feeds.cli as cli\n"
+        "def broken(args): raise RuntimeError('boom')\n"
+        "cli._COMMANDS['topics'] = broken\n"
+        f"sys.exit(cli.main({words!r}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=False
+    )
+    assert result.returncode == 70
+    if debug:
+        assert result.stderr.startswith("Traceback (most recent call last):"), result.stderr
+        assert result.stderr.endswith("RuntimeError: boom\n")
+    else:
+        assert result.stderr == (
+            "feeds: internal error: RuntimeError: boom; rerun with --debug and report it\n"
+        )
