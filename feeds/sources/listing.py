@@ -1,21 +1,19 @@
-"""Listing record files: the walk through the source folders (names and types), then one
-stat per file for its size and modification time, which a forked helper process shares
-on large listings. Reads the file system, never the files; ``sources`` is its front.
+"""Listing record files: the paths the walk (``walk``) found, then one stat per file for
+its size and modification time, which a forked helper process shares on large listings.
+Reads the file system, never the files; ``local`` is its front.
 """
 
 from __future__ import annotations
 
 import array
 import collections
-import operator
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import NamedTuple
 
 from ..core.children import signals_held
-from ..core.sources import RECORD_SUFFIXES
-from ..speed.stathelper import CAN_FORK, MISSING, StatHelper, zeros
+from .stathelper import CAN_FORK, MISSING, StatHelper, zeros
 
 
 class SourceFile(NamedTuple):
@@ -113,22 +111,30 @@ class Listing:
         else:
             self._mine.append((self._handed, count))
         helper = self._helper  # kept until it has answered: ``abandon`` stops it
-        pending = collections.deque(self._mine)
-        while pending:
-            # The last runs go to the helper as its queue empties; the first are read here.
-            if helper is not None and len(pending) > 1 and helper.offer(*pending[-1], self.paths):
-                pending.pop()
-            else:
-                self._stat_range(*pending.popleft())
+        self._stat_mine(helper)
         if helper is not None:
-            helper.done_sending()
-            if not self._take(helper):
-                for start, stop in helper.ranges:  # the helper failed: read its share here
-                    self._stat_range(start, stop)
+            self._collect(helper)
             self._helper = None
         for index, stat in self._known.items():  # a link's target, not the link
             self._put(index, stat)
             self._failed.pop(index, None)
+
+    def _stat_mine(self, helper: StatHelper | None) -> None:
+        """Stat this process's runs, first to last; the last go to the helper instead
+        whenever its queue has room (it empties as the helper works)."""
+        pending = collections.deque(self._mine)
+        while pending:
+            if helper is not None and len(pending) > 1 and helper.offer(*pending[-1], self.paths):
+                pending.pop()
+            else:
+                self._stat_range(*pending.popleft())
+
+    def _collect(self, helper: StatHelper) -> None:
+        """The helper's stats put in place; its share read here if it failed."""
+        helper.done_sending()
+        if not self._take(helper):
+            for start, stop in helper.ranges:
+                self._stat_range(start, stop)
 
     def abandon(self) -> None:
         """Stop the helper (a listing given up midway)."""
@@ -232,67 +238,3 @@ class Listing:
 
 _new_tuple = tuple.__new__
 """Builds a SourceFile without its generated ``__new__`` (a Python function call)."""
-
-
-_NAME = operator.attrgetter("name")
-_SUFFIXES = tuple(RECORD_SUFFIXES)
-
-
-def is_record(name: str) -> bool:
-    return name.lower().endswith(_SUFFIXES)
-
-
-class Walk:
-    """One source folder's search (see ``Listing``). Plain files and folders take a lean
-    path; only symbolic links are resolved and checked."""
-
-    def __init__(self, root: Path, listing: Listing, visited: set[int]) -> None:
-        self.root, self.listing, self.visited = root, listing, visited
-        self.warnings = listing.warnings
-
-    def folder(self, folder: Path | str) -> None:
-        try:
-            with os.scandir(folder) as found:
-                entries = sorted(found, key=_NAME)
-        except OSError as exc:
-            shown = self.listing.display(str(folder))
-            self.warnings.append(f"{shown}: cannot list folder ({exc.strerror or exc})")
-            return
-        add, suffixes = self.listing.paths.append, _SUFFIXES
-        for entry in entries:
-            name = entry.name
-            if name[0] == ".":
-                continue
-            try:
-                # The file type comes with the listing: no stat for a plain file yet.
-                if entry.is_file(follow_symlinks=False):  # a regular file, not a link
-                    if name.lower().endswith(suffixes):  # is_record, inlined: 100,000 calls
-                        add(entry.path)
-                elif entry.is_dir(follow_symlinks=False):
-                    self.subfolder(entry.path, entry.stat(follow_symlinks=False))
-                elif entry.is_symlink():
-                    self.link(entry)
-            except OSError as exc:  # vanished or unreadable since listing
-                shown = self.listing.display(entry.path)
-                self.warnings.append(f"{shown}: skipped ({exc.strerror or exc})")
-        self.listing.walked()
-
-    def subfolder(self, path: str, stat: os.stat_result) -> None:
-        key = identity(stat)
-        if key not in self.visited:  # a link back into a folder already searched: never loop
-            self.visited.add(key)
-            self.folder(path)
-
-    def link(self, entry: os.DirEntry[str]) -> None:
-        shown = self.listing.display(entry.path)
-        try:
-            real = Path(entry.path).resolve()
-        except (OSError, RuntimeError) as exc:  # RuntimeError: a link loop on old Pythons
-            self.warnings.append(f"{shown}: skipped ({exc})")
-            return
-        if not real.is_relative_to(self.root):
-            self.warnings.append(f"{shown}: skipped a link that leads outside {self.root}")
-        elif real.is_dir():
-            self.subfolder(entry.path, real.stat())
-        elif is_record(entry.name) and real.is_file():
-            self.listing.add(entry.path, real.stat())

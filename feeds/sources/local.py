@@ -8,7 +8,8 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from ..core.errors import ConfigError
-from .listing import Listing, SourceFile, Walk, identity
+from .listing import Listing, SourceFile, identity
+from .walk import Walk
 
 __all__ = [
     "Listing",

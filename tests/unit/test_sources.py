@@ -13,6 +13,7 @@ import pytest
 
 from feeds.core.errors import ConfigError
 from feeds.sources import listing as listing_module
+from feeds.sources import stathelper
 from feeds.sources.local import (
     Listing,
     SourceFile,
@@ -20,7 +21,6 @@ from feeds.sources.local import (
     find_record_files,
     list_record_files,
 )
-from feeds.speed import stathelper
 
 
 def touch(path: Path, text: str = "x") -> Path:

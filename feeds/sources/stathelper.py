@@ -1,6 +1,7 @@
 """The listing's stat helper: a forked copy of the listing process that stats runs of
 paths while the walk goes on (``listing.Listing``), so that the stat system calls, most
 of a large listing's time, run on two cores. Linux only (a cheap fork and FIONREAD).
+A fast path: only the speed session (``speed.fast``) asks for it, on large listings.
 """
 
 from __future__ import annotations
