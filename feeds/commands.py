@@ -1,28 +1,32 @@
 """The publishers' commands (check, topics, preview): read records, return values.
 
-Records are read with ``reading.load_records``; nothing here writes or prints (``cli`` does).
+Records are read with ``reading.load_records``; nothing here writes or prints
+(``commandline.runs`` does).
 ``feeds init`` lives in ``starter``.
 """
 
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import TypeVar
 
 from .config.starter import placeholders
 from .config.topics import TopicIndex, parents
 from .core.errors import RenderError, UsageError, closest
-from .core.model import Record
+from .core.model import Record, Story
 from .core.settings import Config
 from .core.slugs import topic_key
 from .records.reading import complete, load_records
 from .render.feed import render_feed
 from .selection.classify import Classified, classify
 from .selection.select import PlannedFeed, assign_topics, plan_feeds
+
+Planned = TypeVar("Planned", bound=PlannedFeed[Story])
+"""A planned feed, of stories or (completed) of records."""
 
 
 def _uncached(config: Config) -> Config:
@@ -148,7 +152,7 @@ def topics(config: Config, now: datetime) -> list[TopicRow]:
     everything = replace(config, discover=True)  # list unconfigured topics too
     configured = {topic_key(t.name): t for t in config.topics}
     names: dict[str, str] = {key: t.name for key, t in configured.items()}
-    groups: dict[str, dict[str, list[Record]]] = {}
+    groups: dict[str, dict[str, list[Story]]] = {}
     for status in ("published", "unpublished", "scheduled"):
         members = assign_topics(everything, getattr(classified, status), now=now)
         groups[status] = {topic_key(name): records for name, records in members.items()}
@@ -184,60 +188,6 @@ def topics(config: Config, now: datetime) -> list[TopicRow]:
     return rows
 
 
-def topics_json(rows: Sequence[TopicRow]) -> str:
-    """``feeds topics --format json``."""
-    return json.dumps([row.to_json() for row in rows], indent=2, ensure_ascii=False)
-
-
-_WIDE = ("TOPIC", "SLUG", "PARENT", "PUBLISHED", "UNPUBLISHED", "SCHEDULED", "NEWEST", "FEEDS")
-_NARROW = ("TOPIC", "SLUG", "PARENT", "PUB", "UNPUB", "SCHED", "NEWEST")
-_CUT_FIRST = ("NOTES", "PARENT", "TOPIC", "SLUG")
-"""The columns cut to fit a width, in this order, none below ``_CUT_TO`` characters."""
-_CUT_TO = 12
-
-
-def topics_table(rows: Sequence[TopicRow], width: int | None = None) -> str:
-    """``feeds topics`` as an aligned plain-text table: cut to ``width`` characters a line
-    (without the feed URLs, cells cut with "…"), or whole when ``width`` is None."""
-    header = (*(_WIDE if width is None else _NARROW), "NOTES")
-    lines = [header] + [
-        (
-            row.name,
-            row.slug or "-",
-            row.parent or "-",
-            str(row.published),
-            str(row.unpublished),
-            str(row.scheduled),
-            f"{row.newest:%Y-%m-%d}" if row.newest else "-",
-            *([" ".join(row.feed_urls) or "-"] if width is None else []),
-            row.note,
-        )
-        for row in rows
-    ]
-    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
-    if width is not None:
-        _fit(widths, [header.index(name) for name in _CUT_FIRST], width)
-    return "\n".join(
-        "  ".join(
-            _cut(cell, size).ljust(size) for cell, size in zip(line, widths, strict=True)
-        ).rstrip()
-        for line in lines
-    )
-
-
-def _fit(widths: list[int], order: Sequence[int], width: int) -> None:
-    """Narrow the columns in ``order``, each in turn, until a line fits ``width``."""
-    for column in order:
-        over = sum(widths) + 2 * (len(widths) - 1) - width
-        if over <= 0:
-            return
-        widths[column] = max(min(widths[column], _CUT_TO), widths[column] - over)
-
-
-def _cut(cell: str, size: int) -> str:
-    return cell if len(cell) <= size else cell[: size - 1] + "…"
-
-
 # --- feeds preview -------------------------------------------------------------------------
 
 
@@ -245,25 +195,17 @@ SITE_NAMES = ("site", "all")
 """What ``feeds preview`` calls the site-wide feed (besides its title and file names)."""
 
 
-def find_feed(config: Config, planned: Sequence[PlannedFeed], wanted: str) -> PlannedFeed:
+def find_feed(config: Config, planned: Sequence[Planned], wanted: str) -> Planned:
     """The feed ``wanted`` names: a topic's name, alias, shortname or slug, a feed file's
     path (``ai/rss.xml``), or the site-wide feed as "site", "all" or its title. A topic
     comes first: a topic named "All" is previewed as that topic."""
-    index = TopicIndex(config.topics)
-    shortnames = {topic_key(t.shortname): t for t in config.topics if t.shortname}
-    configured = index.configured(wanted) or shortnames.get(topic_key(wanted))
-    key = topic_key(configured.name if configured else wanted)
-    for feed in planned:
-        if feed.spec.topic is not None and key in (topic_key(feed.spec.topic), feed.spec.slug):
-            return feed
-    for feed in planned:
-        spec = feed.spec
-        paths = {spec.path(fmt) for fmt in spec.formats}
-        if wanted.strip("/") in paths or (spec.topic is None and _names_site(config, wanted)):
-            return feed
-    loose = [f for f in planned if f.spec.topic and loose_key(f.spec.topic) == loose_key(wanted)]
-    if len(loose) == 1:
-        return loose[0]  # "powerapps" for "Power Apps"
+    found = (
+        _topic_feed(config, planned, wanted)
+        or _feed_at(config, planned, wanted)
+        or _loosely_named(planned, wanted)
+    )
+    if found is not None:
+        return found
     names = [f.spec.topic for f in planned if f.spec.topic is not None]
     close = closest(wanted, names, cutoff=0.5)
     advice = (
@@ -274,13 +216,46 @@ def find_feed(config: Config, planned: Sequence[PlannedFeed], wanted: str) -> Pl
     raise UsageError(f"preview: no feed for topic {wanted!r}; {advice}")
 
 
+def _topic_feed(config: Config, planned: Sequence[Planned], wanted: str) -> Planned | None:
+    """The feed of the topic ``wanted`` names by name, alias, shortname or slug."""
+    index = TopicIndex(config.topics)
+    shortnames = {topic_key(t.shortname): t for t in config.topics if t.shortname}
+    configured = index.configured(wanted) or shortnames.get(topic_key(wanted))
+    key = topic_key(configured.name if configured else wanted)
+    return next(
+        (
+            feed
+            for feed in planned
+            if feed.spec.topic is not None and key in (topic_key(feed.spec.topic), feed.spec.slug)
+        ),
+        None,
+    )
+
+
+def _feed_at(config: Config, planned: Sequence[Planned], wanted: str) -> Planned | None:
+    """The feed with a file at the path ``wanted``, or the site-wide feed it names."""
+    for feed in planned:
+        spec = feed.spec
+        paths = {spec.path(fmt) for fmt in spec.formats}
+        if wanted.strip("/") in paths or (spec.topic is None and _names_site(config, wanted)):
+            return feed
+    return None
+
+
+def _loosely_named(planned: Sequence[Planned], wanted: str) -> Planned | None:
+    """The one topic feed ``wanted`` names but for case, spaces and punctuation
+    ("powerapps" for "Power Apps"); none when several match."""
+    loose = [f for f in planned if f.spec.topic and loose_key(f.spec.topic) == loose_key(wanted)]
+    return loose[0] if len(loose) == 1 else None
+
+
 def _names_site(config: Config, wanted: str) -> bool:
     """Whether ``wanted`` names the site-wide feed: "site", "all", "/" or the site's title."""
     said = wanted.strip().casefold()
     return said in (*SITE_NAMES, "/", "") or said == config.site.title.strip().casefold()
 
 
-def preview(config: Config, wanted: str, now: datetime) -> PlannedFeed:
+def preview(config: Config, wanted: str, now: datetime) -> PlannedFeed[Record]:
     """The feed of topic ``wanted`` as a build at ``now`` would write it."""
     classified, _, _ = _read(config, now)
     feed = find_feed(config, plan_feeds(config, classified.published, now=now), wanted)

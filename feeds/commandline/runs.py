@@ -41,12 +41,13 @@ def run_check(args: argparse.Namespace) -> ExitCode:
 def run_topics(args: argparse.Namespace) -> ExitCode:
     """``feeds topics``: a table (or JSON) of every topic on stdout."""
     from .. import commands as publisher  # loaded only for these commands
+    from .tables import topics_json, topics_table
 
     rows = publisher.topics(read_config(Path(args.config)), parse_now(args.now))
     if args.format == "json":
-        print(publisher.topics_json(rows))
+        print(topics_json(rows))
     else:
-        print(publisher.topics_table(rows, width=None if args.wide else TABLE_WIDTH))
+        print(topics_table(rows, width=None if args.wide else TABLE_WIDTH))
     return ExitCode.OK
 
 
