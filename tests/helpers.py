@@ -46,6 +46,23 @@ def run_feeds(
     )
 
 
+def run_counted(
+    *args: str | Path, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> tuple[subprocess.CompletedProcess[str], dict[str, int]]:
+    """``run_feeds(*args)`` and what its speed session's fast paths did (``speed.plain.Counts``):
+    proof that a fast path ran, or did not."""
+    import json
+    import tempfile
+
+    from feeds.speed.plain import COUNTS_ENV
+
+    with tempfile.TemporaryDirectory() as folder:
+        target = Path(folder) / "counts.json"
+        result = run_feeds(*args, cwd=cwd, env={**(env or {}), COUNTS_ENV: str(target)})
+        counts: dict[str, int] = json.loads(target.read_text(encoding="utf-8"))
+    return result, counts
+
+
 def write_config(folder: Path, body: str) -> Path:
     """Write ``folder/config/feeds.yaml`` holding ``body`` and return its path."""
     path = folder / "config" / "feeds.yaml"

@@ -4,21 +4,18 @@ test also checks, by the speed session's counts, that the fast path it is about 
 
 from __future__ import annotations
 
-import json
 import os
 import pickle
 import shutil
 import sqlite3
-import subprocess
 from pathlib import Path
 
 import pytest
 
 from feeds.records import fastyaml
 from feeds.speed.codec import decode_entry
-from feeds.speed.plain import COUNTS_ENV
 from feeds.speed.workers import Reading, Workers, read_files
-from tests.helpers import run_feeds, write_config, write_record
+from tests.helpers import run_counted, run_feeds, write_config, write_record
 
 NOW = "2026-10-01T00:00:00Z"
 
@@ -40,16 +37,6 @@ def corpus(root: Path, count: int = 200) -> Path:
         "site: {title: T, url: 'https://feeds.example.org/'}\n"
         "sources: [../records]\noutput: ../public\n",
     )
-
-
-def counted(*args: str | Path) -> tuple[subprocess.CompletedProcess[str], dict[str, int]]:
-    """``run_feeds(*args)`` and what its speed session's fast paths did (``Counts``)."""
-    target = Path(os.environ.get("TMPDIR", "/tmp")) / f"feeds-counts-{os.getpid()}.json"
-    target.unlink(missing_ok=True)
-    result = run_feeds(*args, env={COUNTS_ENV: str(target)})
-    counts: dict[str, int] = json.loads(target.read_text(encoding="utf-8"))
-    target.unlink()
-    return result, counts
 
 
 def feeds_of(out: Path) -> dict[str, bytes]:
@@ -79,20 +66,20 @@ def change_one_percent(root: Path) -> None:
 def test_cached_warm_and_changed_builds_equal_cold_builds(tmp_path: Path) -> None:
     config = corpus(tmp_path)
     out = tmp_path / "public"
-    first, counts = counted("build", "--config", config, "--now", NOW)
+    first, counts = run_counted("build", "--config", config, "--now", NOW)
     assert first.returncode == 0
     assert counts["parsed_in_workers"] == (200 if (os.cpu_count() or 1) > 1 else 0)
     assert feeds_of(out) == cold(config, tmp_path, "cold1")
     assert (tmp_path / "config" / ".feeds-cache" / "records.sqlite3").exists()
 
-    warm, counts = counted("build", "--config", config, "--now", NOW, "-v")
+    warm, counts = run_counted("build", "--config", config, "--now", NOW, "-v")
     assert warm.returncode == 0
     assert "0 written" in warm.stdout
     assert counts["shortcut"] == 1 and counts["parsed_here"] == counts["parsed_in_workers"] == 0
     assert feeds_of(out) == cold(config, tmp_path, "cold2")
 
     change_one_percent(tmp_path)
-    changed, counts = counted("build", "--config", config, "--now", NOW, "-v")
+    changed, counts = run_counted("build", "--config", config, "--now", NOW, "-v")
     assert changed.returncode == 0 and "0 written" not in changed.stdout
     # 198 unchanged files from the cache, the added and the edited one read (light),
     # then the complete records of those that reach a feed.
@@ -111,12 +98,12 @@ def test_no_change_run_repeats_the_report_and_notices_what_matters(tmp_path: Pat
         "webUrl: https://news.example.com/later\ntopics: [T0]\n",
     )
     first = run_feeds("build", "--config", config, "--now", NOW, "-v")
-    again, counts = counted("build", "--config", config, "--now", NOW, "-v")
+    again, counts = run_counted("build", "--config", config, "--now", NOW, "-v")
     assert "0 unchanged" in first.stdout and " 0 written" in again.stdout
     assert counts["shortcut"] == 1
     assert first.stdout.split(";")[0] == again.stdout.split(";")[0]  # same record counts
     # The embargo lifts: the shortcut must not hide it.
-    due, counts = counted("build", "--config", config, "--now", "2026-11-02T00:00:00Z")
+    due, counts = run_counted("build", "--config", config, "--now", "2026-11-02T00:00:00Z")
     assert due.returncode == 0 and counts["shortcut"] == 0
     assert b"Embargoed" in (tmp_path / "public" / "rss.xml").read_bytes()
     # A deleted feed file is rebuilt even though no record changed.
@@ -160,13 +147,17 @@ def test_a_damaged_or_foreign_cache_is_discarded_not_trusted(tmp_path: Path, dam
         with sqlite3.connect(db_path) as db:
             db.execute("UPDATE files SET data = ?", (payload,))
     (cache / "last-run.json").unlink()  # make the run read the cache
-    result, counts = counted("build", "--config", config, "--now", NOW, "--output", tmp_path / "o2")
+    result, counts = run_counted(
+        "build", "--config", config, "--now", NOW, "--output", tmp_path / "o2"
+    )
     assert result.returncode == 0
     assert "cache" in result.stderr and result.stderr.count("\n") == 1
     assert not marker.exists()
     assert feeds_of(tmp_path / "o2") == expected
     # The next run has a working cache again: every file's light records come from it.
-    final, counts = counted("build", "--config", config, "--now", NOW, "--output", tmp_path / "o3")
+    final, counts = run_counted(
+        "build", "--config", config, "--now", NOW, "--output", tmp_path / "o3"
+    )
     assert (final.returncode, final.stderr) == (0, "")
     assert counts["cache_hits"] >= 40 and counts["parsed_here"] == 0
 
@@ -205,7 +196,7 @@ def test_reused_feeds_equal_rendered_ones_and_edited_files_are_rendered_again(
     # result must equal a cold build all the same.
     edited = tmp_path / "records" / "1" / "r0008.md"
     edited.write_text(edited.read_text().replace("Story 8", "Story eight"))
-    result, counts = counted("build", "--config", config, "--now", NOW)
+    result, counts = run_counted("build", "--config", config, "--now", NOW)
     assert result.returncode == 0 and counts["memo_hits"] > 0
     assert feeds_of(out) == cold(config, tmp_path, "cold")
     # A feed file edited by hand is not "the file the last run left": it is rendered

@@ -18,7 +18,7 @@ import pytest
 
 from feeds.speed.cache import FILE_NAME
 from feeds.speed.codec import decode_entry, encode_entry
-from tests.helpers import ROOT, run_feeds, write_config, write_record
+from tests.helpers import ROOT, run_counted, run_feeds, write_config, write_record
 
 NOW = "2026-10-01T00:00:00Z"
 
@@ -56,12 +56,13 @@ def package_copy(root: Path) -> Path:
     return root / "pkg"
 
 
-def build_with(pkg: Path, config: Path, *args: str) -> str:
-    result = run_feeds(
+def build_with(pkg: Path, config: Path, *args: str) -> dict[str, int]:
+    """Build with the package copy ``pkg``; what the speed session did."""
+    result, counts = run_counted(
         "build", "--config", config, "--now", NOW, *args, cwd=pkg, env={"PYTHONPATH": str(pkg)}
     )
     assert (result.returncode, result.stderr) == (0, ""), result.stderr
-    return result.stdout
+    return counts
 
 
 def test_changed_code_or_library_versions_redraw_past_every_cache(tmp_path: Path) -> None:
@@ -70,18 +71,20 @@ def test_changed_code_or_library_versions_redraw_past_every_cache(tmp_path: Path
     cache, rss = tmp_path / "cache", tmp_path / "public" / "rss.xml"
     build_with(pkg, config)
     assert b"<generator>feeds</generator>" in rss.read_bytes()
+    assert build_with(pkg, config)["shortcut"] == 1  # unchanged code: the shortcut is taken
     render = pkg / "feeds" / "render" / "feed.py"
     source = render.read_text(encoding="utf-8")
 
     # The package's code changes (an upgrade of feeds): the no-change shortcut must not
     # repeat the last run, nor the render memo hand back the feeds the old code drew.
     render.write_text(source.replace('GENERATOR = "feeds"', 'GENERATOR = "feeds 2"'), "utf-8")
-    build_with(pkg, config)
+    counts = build_with(pkg, config)
     assert b"<generator>feeds 2</generator>" in rss.read_bytes()
+    assert counts["shortcut"] == counts["memo_hits"] == counts["cache_hits"] == 0
     # The memo alone (no shortcut to take): another change is drawn again too.
     (cache / "last-run.json").unlink()
     render.write_text(source.replace('GENERATOR = "feeds"', 'GENERATOR = "feeds 3"'), "utf-8")
-    build_with(pkg, config)
+    assert build_with(pkg, config)["memo_hits"] == 0
     assert b"<generator>feeds 3</generator>" in rss.read_bytes()
 
     # A library that draws feeds is upgraded (its metadata names another version): the
@@ -198,8 +201,11 @@ def test_a_tampered_parse_cache_is_a_miss_with_one_warning(tmp_path: Path, case:
     assert outputs(out) == cold_outputs(config, tmp_path)
     no_script_anywhere(out)
     # The cache holds the files' true entries again: the next run has nothing to say.
-    final = run_feeds("build", "--config", config, "--now", NOW, "--output", tmp_path / "o3")
+    final, counts = run_counted(
+        "build", "--config", config, "--now", NOW, "--output", tmp_path / "o3"
+    )
     assert (final.returncode, final.stderr) == (0, "")
+    assert counts["cache_hits"] >= 6 and counts["parsed_here"] == counts["parsed_in_workers"] == 0
 
 
 def markup_only(plain: Plain) -> Plain:

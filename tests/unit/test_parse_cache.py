@@ -12,6 +12,7 @@ from feeds.core.settings import Config, Site
 from feeds.records.reading import load_records
 from feeds.sources.local import find_record_files
 from feeds.speed.cache import FILE_NAME, ParseCache, cache_settings, path_key
+from feeds.speed.fast import Fast
 from tests.helpers import write_record
 
 
@@ -69,8 +70,10 @@ def test_every_unchanged_file_is_a_hit_whatever_the_order_of_the_sources(
         cold = load_records(replace(config, cache=None))
         assert load_records(config).records == cold.records  # fills the cache (or reuses it)
         assert _hits(config) == [1] * 8
-        warm = load_records(config)
+        with Fast(config) as fast:
+            warm = load_records(config, speed=fast)
         assert warm.records == cold.records
+        assert (fast.counts.cache_hits, fast.counts.parsed_here) == (8, 0)
         # Records come in listing order: the first source's first.
         first = tmp_path / sources[0]
         assert Path(warm.records[0].source.path).is_relative_to(first)
@@ -100,7 +103,10 @@ def test_a_damaged_entry_in_the_middle_is_read_again_with_one_warning(tmp_path: 
             "UPDATE files SET data = ? WHERE path = ?",
             (pickle.dumps(("not", "an entry")), path_key(files[3].display)),
         )
-    damaged = load_records(config)
+    with Fast(config) as fast:
+        damaged = load_records(config, speed=fast)
     assert damaged.records == cold.records
+    # The entries before the damaged one came from the cache; it and those after were read.
+    assert (fast.counts.cache_hits, fast.counts.parsed_here) == (6, 3)
     assert len(damaged.warnings) == 1 and "cannot read the cache" in damaged.warnings[0]
     assert _hits(config) == [1] * 6  # refilled by that run
