@@ -15,7 +15,7 @@ from ..core.formats import ARCHIVE_FORMATS
 from ..core.model import FeedExtras, FeedSpec, Record
 from ..core.settings import Config
 from ..selection.select import PlannedFeed, feed_date
-from ..speed.rendermemo import RenderMemo, entries_digest, signature
+from ..speed.rendermemo import RenderMemo
 from .archive import ArchivePlan, PageKey, archive_links, archive_path, dump_sealed, plan_archive
 from .sizing import fit
 
@@ -154,40 +154,16 @@ def _draw_all(
 ) -> list[RenderedFeed]:
     """Each job's file: read back from disk when ``memo`` knows it was made from exactly
     these inputs, else drawn (here, or by ``parallel`` a feed's files per task)."""
-    if memo is None:
-        drawn = _drawn(jobs, {}, parallel)
-        return [drawn[index] for index in range(len(jobs))]
-    signatures = _signatures(jobs)
-    done = _reused(jobs, signatures, memo)
-    done.update(_drawn(jobs, done, parallel))
-    for index, rendered in done.items():
-        memo.rendered(rendered.path, signatures[index], rendered.entries)
-    return [done[index] for index in range(len(jobs))]
-
-
-def _signatures(jobs: Sequence[_Job]) -> list[str]:
-    """Each job's render-memo signature (``rendermemo.signature``)."""
-    digests: dict[int, bytes] = {}  # a feed's formats share their entries: digest them once
-    signatures = []
-    for job in jobs:
-        entries = digests.get(id(job.entries))
-        if entries is None:
-            entries = digests[id(job.entries)] = entries_digest(job.entries)
-        updated = job.feed.updated.isoformat()
-        signatures.append(signature(job.feed.spec, job.fmt, job.url, updated, job.extras, entries))
-    return signatures
-
-
-def _reused(
-    jobs: Sequence[_Job], signatures: Sequence[str], memo: RenderMemo
-) -> dict[int, RenderedFeed]:
-    """The jobs whose file ``memo`` holds for their signature, by index."""
     done: dict[int, RenderedFeed] = {}
-    for index, (job, sig) in enumerate(zip(jobs, signatures, strict=True)):
-        reused = memo.reuse(job.feed.spec.path(job.fmt), sig)
-        if reused is not None:
-            done[index] = _rendered(job, *reused)
-    return done
+    if memo is not None:
+        files = [(job.feed.spec.path(job.fmt), _task(job)) for job in jobs]
+        for index, (data, kept) in memo.reused(files).items():
+            done[index] = _rendered(jobs[index], data, kept)
+    done.update(_drawn(jobs, done, parallel))
+    if memo is not None:
+        for rendered in done.values():
+            memo.rendered(rendered.path, rendered.entries)
+    return [done[index] for index in range(len(jobs))]
 
 
 def _drawn(

@@ -14,6 +14,7 @@ import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 from ..core.errors import OutputError, plural
@@ -23,6 +24,10 @@ from ..publish.output import write_atomic
 from .codedigest import code_digest
 
 FILE_NAME = "rendered.json"
+
+Drawing = tuple[FeedSpec, str, Sequence[Record], str, datetime, FeedExtras]
+"""What a feed file is drawn from: spec, format, entries, URL, date, options
+(``documents.Task``)."""
 
 
 def _entry(value: object) -> tuple[str, int, int, int] | None:
@@ -103,6 +108,22 @@ class RenderMemo:
                 )
         return memo
 
+    def reused(self, files: Sequence[tuple[str, Drawing]]) -> dict[int, tuple[bytes, int]]:
+        """Of the feed files to draw, (path, what it is drawn from), those made from
+        exactly these inputs last time and still as that run left them: their bytes and
+        entry counts, by index."""
+        digests: dict[int, bytes] = {}  # a feed's formats share their entries: digest them once
+        found: dict[int, tuple[bytes, int]] = {}
+        for index, (path, (spec, fmt, entries, url, updated, extras)) in enumerate(files):
+            digest = digests.get(id(entries))
+            if digest is None:
+                digest = digests[id(entries)] = entries_digest(entries)
+            sig = signature(spec, fmt, url, updated.isoformat(), extras, digest)
+            reused = self.reuse(path, sig)
+            if reused is not None:
+                found[index] = reused
+        return found
+
     def reuse(self, path: str, sig: str) -> tuple[bytes, int] | None:
         """The file's bytes and entry count when it was made from exactly these inputs."""
         self.fresh[path] = (sig, -1)
@@ -119,9 +140,10 @@ class RenderMemo:
         self.hits += 1
         return data, entry[1]
 
-    def rendered(self, path: str, sig: str, kept: int) -> None:
-        """Note a file rendered (or reused) in this run with its entry count."""
-        self.fresh[path] = (sig, kept)
+    def rendered(self, path: str, kept: int) -> None:
+        """Note a file rendered (or reused) in this run with its entry count (its
+        signature is the one ``reused`` computed)."""
+        self.fresh[path] = (self.fresh[path][0], kept)
 
     def save(self, results: Iterable[FeedResult]) -> None:
         """Remember the files this run left in place (not those held back)."""
