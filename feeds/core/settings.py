@@ -165,6 +165,6 @@ class Config:
         return any(o.related == "entries" for o in self.options)
 
     @property
-    def max_age(self) -> bool:
+    def filters_by_age(self) -> bool:
         """Whether some feed (or the defaults) filters by ``max_age_days``."""
         return any(o.filters.max_age_days is not None for o in self.options)
