@@ -184,7 +184,7 @@ class _FullReading:
         place = (story.source.path, story.source.line, story.canonical_url)
         whole = self._record_of(place, story)
         if whole is not None:
-            # Selection may have renamed topics (aliases to configured names): keep its.
+            # Selection may have renamed topics (aliases to configured names): keep them.
             return replace(whole, topics=story.topics)
         if isinstance(story, Record):  # a related item's entry, or a remote record
             summary = self.summaries.get(place)
