@@ -45,7 +45,7 @@ def validate_record(raw: RawRecord, *, light: bool = False, related: bool = True
     selection never needs (the title and link, the sanitized excerpts, the Markdown body,
     images and the video): a build completes only the records that reach a feed
     (``reading.complete``), and a site of a million records holds a million light ones.
-    A light record also leaves out its related items unless ``related`` (a feed uses
+    A story also leaves out its related items unless ``related`` (a feed uses
     ``related: entries``).
     """
     try:

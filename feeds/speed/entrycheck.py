@@ -4,7 +4,7 @@ records: the parse cache on disk is untrusted input; no I/O.
 Every value must have the type validation gives it and every link of a complete record
 must be one validation lets through; anything else raises ValueError naming the field,
 and the cache reads the file again. What a type cannot tell (markup in an excerpt, a
-light record's canonical URL) is made safe where it is drawn (``rendersafe``).
+story's canonical URL) is made safe where it is drawn (``rendersafe``).
 """
 
 from __future__ import annotations
