@@ -213,15 +213,18 @@ def _through_cache(
     batch: list[tuple[SourceFile, bytes]] = []
     for hit in hits:
         if hit:
-            entry, file, data = next(cached)
+            entry, again = next(cached)
+            if again is None:  # as stored: nothing to store
+                yield entry
+                continue
+            batch.append(again)
         else:
             file, data = next(fresh)
             entry = decode_entry(data, file.display)
-        if data is not None:
             batch.append((file, data))
-            if len(batch) == _STORE_BATCH:
-                cache.store(batch)
-                batch = []
+        if len(batch) == _STORE_BATCH:
+            cache.store(batch)
+            batch = []
         yield entry
     cache.store(batch)
     cache.forget_stale()
@@ -229,10 +232,10 @@ def _through_cache(
 
 def _cached(
     cache: ParseCache, files: Sequence[SourceFile], hits: bytearray, read: Read
-) -> Iterator[tuple[Entry, SourceFile, bytes | None]]:
+) -> Iterator[tuple[Entry, tuple[SourceFile, bytes] | None]]:
     """The outcome of each file the cache has (``hits``), in file order, with None or,
-    for a file read because its entry could not be (the cache failed), the bytes to
-    store again."""
+    for a file read because its entry could not be (the cache failed), the file and the
+    bytes to store again."""
     from .codec import decode_entry
 
     expected: Iterator[int] = (index for index, hit in enumerate(hits) if hit)
@@ -244,7 +247,7 @@ def _cached(
             if entry is None:
                 expected = iter([want, *expected])  # the rest are read
                 break
-            yield entry, files[index], None
+            yield entry, None
     rest = [files[i] for i in expected]
     for file, data in zip(rest, read(rest), strict=True):
-        yield decode_entry(data, file.display), file, data
+        yield decode_entry(data, file.display), (file, data)

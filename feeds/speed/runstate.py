@@ -13,7 +13,7 @@ import functools
 import hashlib
 import json
 import typing
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -104,28 +104,36 @@ def _text(value: object) -> bool:
     return type(value) is str and not TERMINAL_CONTROL.search(value)
 
 
-@functools.cache
-def _fields(cls: type) -> tuple[tuple[str, Any], ...]:
-    """Each field of the dataclass ``cls`` with its type."""
-    hints = typing.get_type_hints(cls)
-    return tuple((field.name, hints[field.name]) for field in dataclasses.fields(cls))
-
-
 def _typed(value: object, hint: Any) -> bool:
     """Whether ``value`` has the type ``hint`` (a dataclass, a tuple, a union of plain
     types) exactly: a bool is no count, and text holds no control characters."""
+    return _checker(hint)(value)
+
+
+@functools.cache  # a check made once a type: the remembered report has hundreds of feeds
+def _checker(hint: Any) -> Callable[[object], bool]:
+    """``_typed`` for one ``hint``."""
     if dataclasses.is_dataclass(hint):
-        return type(value) is hint and all(_typed(getattr(value, n), t) for n, t in _fields(hint))
+        hints = typing.get_type_hints(hint)
+        fields = [(f.name, _checker(hints[f.name])) for f in dataclasses.fields(hint)]
+        return lambda value: (
+            type(value) is hint and all(check(getattr(value, name)) for name, check in fields)
+        )
     args = typing.get_args(hint)
     if typing.get_origin(hint) is tuple:
-        if type(value) is not tuple:
-            return False
         if len(args) == 2 and args[1] is Ellipsis:
-            return all(_typed(item, args[0]) for item in value)
-        return len(value) == len(args) and all(map(_typed, value, args))
+            each = _checker(args[0])
+            return lambda value: type(value) is tuple and all(map(each, value))
+        checks = [_checker(arg) for arg in args]
+        return lambda value: (
+            type(value) is tuple
+            and len(value) == len(checks)
+            and all(check(item) for check, item in zip(checks, value, strict=False))
+        )
     if args:  # a union
-        return any(_typed(value, arg) for arg in args)
-    return _text(value) if hint is str else type(value) is hint
+        checks = [_checker(arg) for arg in args]
+        return lambda value: any(check(value) for check in checks)
+    return _text if hint is str else lambda value: type(value) is hint
 
 
 def remember(
