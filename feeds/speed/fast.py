@@ -131,12 +131,10 @@ class Fast(Plain):
 
     def _reader(self, files: Sequence[SourceFile], how: Reading, progress: Progress | None) -> Read:
         """How this session reads the files the cache lacks (see ``read_files``)."""
-        from .workers import PARALLEL_FROM, read_files
+        from .workers import read_files
 
-        workers = self._workers
-        started = workers is not None and workers.started
-        light = how.light
-        prefetch = self._prefetch if light else None
+        started = self._workers is not None and self._workers.started
+        prefetch = self._prefetch if how.light else None
 
         def read(missing: list[SourceFile]) -> Iterable[bytes]:
             if prefetch is not None and prefetch.count == len(missing) == len(files):
@@ -145,10 +143,8 @@ class Fast(Plain):
             # Workers not started before listing are forked now only for a run that
             # reads most files: each would count this process's memory (the listing)
             # again. Completing records (not light) uses only workers already running.
-            wanted = started or (light and 2 * len(missing) >= len(files))
-            pool = self._pool() if wanted and len(missing) >= PARALLEL_FROM else None
-            if pool is not None and pool.count < 2:
-                pool = None
+            most = how.light and 2 * len(missing) >= len(files)
+            pool = self._pool_for(missing, started or most)
             if pool is None:
                 self.counts.parsed_here += len(missing)
             else:
@@ -156,6 +152,15 @@ class Fast(Plain):
             return read_files(missing, how, progress, pool)
 
         return read
+
+    def _pool_for(self, missing: Sequence[SourceFile], wanted: bool) -> Workers | None:
+        """The workers to parse ``missing`` when ``wanted`` and worth it, else None."""
+        from .workers import PARALLEL_FROM
+
+        if not wanted or len(missing) < PARALLEL_FROM:
+            return None
+        pool = self._pool()
+        return pool if pool.count >= 2 else None
 
     def parallel(self) -> Parallel | None:
         """The workers' map when they are running (started while this process was small);

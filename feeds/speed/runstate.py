@@ -81,15 +81,8 @@ def _unchanged(config: Config, state: Any, key: str, now: datetime) -> Report | 
     last_now = datetime.fromisoformat(state["now"])
     due = state["due"] and datetime.fromisoformat(state["due"])
     # Moving back in time, or past a scheduled record's time, changes the feeds.
-    if now < last_now or (due and now >= due):
+    if now < last_now or (due and now >= due) or not _outputs_unchanged(config, state):
         return None
-    for path, (size, mtime_ns) in state["outputs"].items():
-        try:
-            stat = (config.output / path).stat()
-        except OSError:
-            return None  # a feed file deleted: rebuild it
-        if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
-            return None  # a feed file was edited or replaced: rebuild it
     # The report's own classes say what it holds; what ``to_json`` would not write back
     # the same (another shape, other types, text with control characters) is tampering:
     # its lines would be printed as this run's.
@@ -97,6 +90,19 @@ def _unchanged(config: Config, state: Any, key: str, now: datetime) -> Report | 
     if not _typed(report, Report) or report.to_json() != state["report"]:
         raise ValueError("tampered with")
     return report.repeated()
+
+
+def _outputs_unchanged(config: Config, state: dict[str, Any]) -> bool:
+    """Whether every file the last run wrote is still as it left it (size and time): one
+    deleted, edited or replaced is rebuilt."""
+    for path, (size, mtime_ns) in state["outputs"].items():
+        try:
+            stat = (config.output / path).stat()
+        except OSError:
+            return False
+        if (stat.st_size, stat.st_mtime_ns) != (size, mtime_ns):
+            return False
+    return True
 
 
 def _text(value: object) -> bool:
@@ -121,19 +127,24 @@ def _checker(hint: Any) -> Callable[[object], bool]:
         )
     args = typing.get_args(hint)
     if typing.get_origin(hint) is tuple:
-        if len(args) == 2 and args[1] is Ellipsis:
-            each = _checker(args[0])
-            return lambda value: type(value) is tuple and all(map(each, value))
-        checks = [_checker(arg) for arg in args]
-        return lambda value: (
-            type(value) is tuple
-            and len(value) == len(checks)
-            and all(check(item) for check, item in zip(checks, value, strict=False))
-        )
+        return _tuple_checker(args)
     if args:  # a union
         checks = [_checker(arg) for arg in args]
         return lambda value: any(check(value) for check in checks)
     return _text if hint is str else lambda value: type(value) is hint
+
+
+def _tuple_checker(args: tuple[Any, ...]) -> Callable[[object], bool]:
+    """``_checker`` of ``tuple[args]``: of any length (``T, ...``) or of these types."""
+    if len(args) == 2 and args[1] is Ellipsis:
+        each = _checker(args[0])
+        return lambda value: type(value) is tuple and all(map(each, value))
+    checks = [_checker(arg) for arg in args]
+    return lambda value: (
+        type(value) is tuple
+        and len(value) == len(checks)
+        and all(check(item) for check, item in zip(checks, value, strict=False))
+    )
 
 
 def remember(
