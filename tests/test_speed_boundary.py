@@ -120,13 +120,17 @@ def edit(records: Path, edits: list[tuple[str, int, dict[str, Any]]]) -> None:
         os.utime(path, ns=(later, later))
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     items=st.lists(record_st, min_size=1, max_size=14),
     edits=st.lists(edit_st, min_size=1, max_size=4),
+    more=st.lists(edit_st, max_size=3),
 )
 def test_every_output_is_the_same_with_the_fast_paths_on_or_off(
-    tmp_path_factory: Any, items: list[dict[str, Any]], edits: list[tuple[str, int, Any]]
+    tmp_path_factory: Any,
+    items: list[dict[str, Any]],
+    edits: list[tuple[str, int, Any]],
+    more: list[tuple[str, int, Any]],
 ) -> None:
     root = Path(tmp_path_factory.mktemp("speed"))
     records = root / "records"
@@ -150,3 +154,6 @@ def test_every_output_is_the_same_with_the_fast_paths_on_or_off(
     unchanged = len(items) - len(edits)
     if unchanged > 0:  # some files untouched: they came from the parse cache
         assert warm[2]["cache_hits"] > 0
+
+    edit(records, more)  # a cache and a memo that have been through edits already
+    assert run(fast, "on")[:2] == run(plain, "off")[:2]
