@@ -1,3 +1,4 @@
-"""Publish stage: the last-good-feed guard, atomic output, the run lock, redirect maps and
-WebSub notification.
+"""Publish stage: under the run lock (``lock``), hold back feeds that would shrink
+(``guard``), write the rest atomically (``output``), then redirect maps (``redirects``) and
+WebSub pings (``notify``); ``stage`` runs these steps for a build.
 """

@@ -1,1 +1,4 @@
-"""Select stage: dedupe and hold back records, map them to feeds, filters and feed specs; pure."""
+"""Select stage: one record per story and its status (``classify``), records mapped to
+topics and each feed's newest entries (``select``), what a feed keeps (``filters``) and
+each feed's spec (``specs``); pure.
+"""

@@ -1,1 +1,3 @@
-"""Preview edge: the read-only preview server, its link rewriting, and web-server snippets."""
+"""Preview edge: the read-only preview server (``server``), its link rewriting (``links``),
+and the media types and web-server snippets of ``feeds serve-config`` (``snippets``).
+"""

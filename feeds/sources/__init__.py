@@ -1,3 +1,4 @@
-"""Source stage: where record files come from, local folders (the listing walk) and remote JSON
-listings.
+"""Source stage: where record files come from: the local folders (``local``: the ``walk``,
+then the ``listing``'s stats, with the forked ``stathelper`` on large listings) and remote
+sources over HTTP (``remote``, its pages read by ``remotepages``).
 """
