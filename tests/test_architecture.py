@@ -231,3 +231,25 @@ def test_architecture_md_lists_every_subpackage_and_no_other() -> None:
     subpackages, modules = _documented_tree()
     assert subpackages == {p.parent.name for p in PACKAGE.glob("*/__init__.py")}
     assert modules == {p.name for p in PACKAGE.glob("*.py")} - {"__init__.py"}
+
+
+def _unnamed_modules(package: Path) -> list[str]:
+    """The package's modules its docstring does not name (``name``, ``package.name`` or
+    ``prefix*``)."""
+    docstring = ast.get_docstring(ast.parse((package / "__init__.py").read_text("utf-8")))
+    named = set(re.findall(r"``(?:[a-z_]+\.)*([a-z_]+)(\*?)``", docstring or ""))
+    return [
+        path.stem
+        for path in sorted(package.glob("*.py"))
+        if path.stem != "__init__"
+        and (path.stem, "") not in named
+        and not any(star and path.stem.startswith(prefix) for prefix, star in named)
+    ]
+
+
+def test_each_subpackage_docstring_names_all_its_modules() -> None:
+    unnamed = {
+        package.name: _unnamed_modules(package)
+        for package in sorted(p.parent for p in PACKAGE.glob("*/__init__.py"))
+    }
+    assert not {name: stems for name, stems in unnamed.items() if stems}

@@ -1,6 +1,11 @@
 """Speed boundary: what only makes runs cheaper (parse cache, worker pool with its gc and
 malloc settings, no-change shortcut, render memo); the pipeline is correct without it.
 
+The parse cache is ``cache`` (a file's outcome coded by ``codec`` and checked on the way
+back by ``entrycheck``; every cache keyed by ``codedigest``), the worker pool ``workers``
+with a batch run's gc and malloc settings in ``batch``, the no-change shortcut
+``runstate`` and the render memo ``rendermemo``.
+
 The pipeline reaches it through one object, a session (``session``): ``build`` lists,
 asks for the shortcut, reads (``reading`` asks ``entries``), renders (``parallel``,
 ``render_memo``) and remembers through it. ``Plain`` (``speed.plain``) does each step
