@@ -19,7 +19,7 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # imported when a session starts: ``sources`` imports ``speed.stathelper``
+if TYPE_CHECKING:  # imported when a session starts, not with the package
     from ..core.settings import Config
     from .plain import Plain
 
