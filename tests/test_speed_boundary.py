@@ -157,3 +157,10 @@ def test_every_output_is_the_same_with_the_fast_paths_on_or_off(
 
     edit(records, more)  # a cache and a memo that have been through edits already
     assert run(fast, "on")[:2] == run(plain, "off")[:2]
+    # Off, nothing was remembered: no parse cache, run state or render memo.
+    assert not (root / "off" / "cache").exists()
+    assert {p.name for p in (root / "on" / "cache").iterdir()} >= {
+        "records.sqlite3",
+        "last-run.json",
+        "rendered.json",
+    }
