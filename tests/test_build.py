@@ -8,7 +8,7 @@ from pathlib import Path
 import feedparser
 from lxml import etree
 
-from tests.helpers import run_feeds, write_config, write_record
+from tests.helpers import run_counted, run_feeds, write_config, write_record
 
 NOW = "2026-10-01T00:00:00Z"
 
@@ -178,8 +178,8 @@ def test_max_age_follows_the_clock_even_when_no_file_changes(tmp_path: Path) -> 
     assert b"Story a" in site.read_bytes()
     # Nothing changed on disk, but 'a' is now 12 days old: the no-change shortcut must
     # not keep it.
-    later = run_feeds("build", "--config", cfg, "--now", "2026-09-13T00:00:00Z")
-    assert (later.returncode, later.stderr) == (0, "")
+    later, counts = run_counted("build", "--config", cfg, "--now", "2026-09-13T00:00:00Z")
+    assert (later.returncode, later.stderr, counts["shortcut"]) == (0, "", 0)
     assert b"Story a" not in site.read_bytes()
     assert b"Story b" in site.read_bytes()
 
