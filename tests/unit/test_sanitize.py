@@ -173,6 +173,8 @@ def test_sanitize_html_resolves_each_fragment_against_its_own_base_only() -> Non
     assert sanitize_html(fragment, "https://a.example/news/") == (
         '<a href="https://a.example/news/story">x</a>'
     )
-    assert sanitize_html(fragment, "https://b.example/") == '<a href="https://b.example/story">x</a>'
+    assert (
+        sanitize_html(fragment, "https://b.example/") == '<a href="https://b.example/story">x</a>'
+    )
     assert sanitize_html(fragment) == '<a href="story">x</a>'
     assert sanitize_html('<a href="/p">x</a>', "mailto:someone@example.com") == "<a>x</a>"
