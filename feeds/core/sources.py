@@ -115,8 +115,16 @@ def url_suffix(url: str) -> str:
 
 
 def _shown(url: str) -> str:
-    """``url`` without credentials, for messages."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
+    """``url`` without credentials, for messages; also one that cannot be split (an
+    unclosed IPv6 bracket, a port that is no number), whose problem the message names."""
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return _USERINFO.sub("", url.partition("#")[0])
+    netloc = f"{host}:{port}" if port else host
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, ""))
+
+
+_USERINFO = re.compile(r"(?<=//)[^/?#]*@")
+"""The ``user:password@`` of a URL's authority."""
