@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from feeds.records import fastyaml
-from feeds.speed.codec import decode_entry
+from feeds.speed.codec import decode_outcome
 from feeds.speed.workers import Reading, Workers, read_files
 from tests.helpers import run_counted, run_feeds, write_config, write_record
 
@@ -177,7 +177,7 @@ def test_parallel_and_fast_yaml_paths_equal_the_plain_path(
     monkeypatch.setattr(fastyaml, "parse", lambda text: None)  # PyYAML reads everything
     plain = list(read_files(files, reading))
     decoded = [
-        [decode_entry(data, f.display) for f, data in zip(files, outcome, strict=True)]
+        [decode_outcome(data, f.display) for f, data in zip(files, outcome, strict=True)]
         for outcome in (parallel, serial, plain)
     ]
     assert decoded[0] == decoded[1] == decoded[2]

@@ -17,7 +17,7 @@ import lxml.html
 import pytest
 
 from feeds.speed.cache import FILE_NAME
-from feeds.speed.codec import decode_entry, encode_entry
+from feeds.speed.codec import decode_outcome, encode_outcome
 from tests.helpers import ROOT, run_counted, run_feeds, write_config, write_record
 
 NOW = "2026-10-01T00:00:00Z"
@@ -111,8 +111,8 @@ def tamper(cache: Path, change: Callable[[Plain], Plain]) -> None:
             rows = db.execute(f"SELECT path, data FROM {table}").fetchall()
             for key, data in rows:
                 display = key.replace(b"\x01", b"/").decode()
-                records, rejected, read = decode_entry(data, display)
-                plain = pickle_plain(encode_entry((records, rejected, read), display))
+                records, rejected, read = decode_outcome(data, display)
+                plain = pickle_plain(encode_outcome((records, rejected, read), display))
                 plain = ([change(r) for r in plain[0]], plain[1], plain[2])
                 db.execute(
                     f"UPDATE {table} SET data = ? WHERE path = ?", (pickle_dumps(plain), key)

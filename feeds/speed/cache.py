@@ -17,7 +17,7 @@ from pathlib import Path
 
 from ..core.settings import Config
 from ..sources.local import SourceFile
-from .codec import Entry, decode_entry
+from .codec import Outcome, decode_outcome
 from .codedigest import code_digest
 
 FORMAT = "feeds-parse-cache-7"
@@ -193,7 +193,7 @@ class ParseCache:
     def entries(
         self, files: Sequence[SourceFile], hits: bytearray
     ) -> Generator[tuple[int, bytes], None, None]:
-        """The stored outcome (``encode_entry``) of each file ``match`` found good, as
+        """The stored outcome (``encode_outcome``) of each file ``match`` found good, as
         (its index, the bytes), by index; a file whose entry cannot be read is left out
         (with a warning), and the caller reads it."""
         if self._db is None:
@@ -228,13 +228,13 @@ class ParseCache:
                 return  # gone since ``match``: the caller reads the rest
             yield index, row[1]
 
-    def decode(self, data: bytes, display: str) -> Entry | None:
-        """``decode_entry`` of stored bytes, checked (the file on disk is untrusted); None,
+    def decode(self, data: bytes, display: str) -> Outcome | None:
+        """``decode_outcome`` of stored bytes, checked (the file on disk is untrusted); None,
         with a warning, when they cannot be decoded (damaged, foreign, tampered with: a
         value validation would not give): the caller reads that file and the ones after
         it again, and their entries are replaced."""
         try:
-            return decode_entry(data, display, check=True)
+            return decode_outcome(data, display, check=True)
         # A foreign or damaged pickle can raise almost anything: none of it may stop a build.
         except Exception as error:  # noqa: BLE001
             self.warnings.append(
@@ -244,7 +244,7 @@ class ParseCache:
             return None
 
     def store(self, items: Iterable[tuple[SourceFile, bytes]]) -> None:
-        """Store the encoded outcome (``encode_entry``) of files read in this run."""
+        """Store the encoded outcome (``encode_outcome``) of files read in this run."""
         if self._db is None:
             return
         rows = [(path_key(f.display), f.size, f.mtime_ns, data) for f, data in items if f.size >= 0]

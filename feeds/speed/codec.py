@@ -21,7 +21,7 @@ from ..core.model import Image, Provider, Record, RelatedItem, SourceLocation, S
 from ..core.report import Rejection
 from .entrycheck import check_plain
 
-Entry = tuple[Sequence[Story], Sequence[Rejection], int]
+Outcome = tuple[Sequence[Story], Sequence[Rejection], int]
 """A file's stories (records, when read in full), rejections and how many records it held."""
 
 S = TypeVar("S", bound=Story)
@@ -71,10 +71,10 @@ class _Unpickler(pickle.Unpickler):
 # object, several times slower than calling the constructors ourselves.
 
 
-def encode_entry(entry: Entry, display: str | None = None) -> bytes:
+def encode_outcome(outcome: Outcome, display: str | None = None) -> bytes:
     """A file's outcome as bytes; records read from the file shown as ``display`` leave
-    their source path out (``decode_entry`` puts it back)."""
-    records, rejected, read = entry
+    their source path out (``decode_outcome`` puts it back)."""
+    records, rejected, read = outcome
     plain = (
         [_record(r, display) for r in records],
         [(r.path, r.line, r.field, r.message) for r in rejected],
@@ -83,9 +83,9 @@ def encode_entry(entry: Entry, display: str | None = None) -> bytes:
     return pickle.dumps(plain, protocol=5)
 
 
-def decode_entry(data: bytes, display: str | None = None, *, check: bool = False) -> Entry:
-    """The inverse of ``encode_entry`` (given the same ``display``); raises on anything
-    but a well-formed entry. With ``check`` (bytes from the cache on disk, untrusted),
+def decode_outcome(data: bytes, display: str | None = None, *, check: bool = False) -> Outcome:
+    """The inverse of ``encode_outcome`` (given the same ``display``); raises on anything
+    but a well-formed outcome. With ``check`` (bytes from the cache on disk, untrusted),
     also on any value validation could not have produced (``check_plain``).
 
     Records of the file share the ``display`` string as their source path: a large site

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from ..core.report import Report
     from ..core.settings import Config
     from .cache import ParseCache
-    from .codec import Entry
+    from .codec import Outcome
     from .rendermemo import RenderMemo
     from .workers import Prefetch, Reading, Workers
 
@@ -31,7 +31,7 @@ _STORE_BATCH = 2048
 """Fresh outcomes go to the parse cache in batches, while the workers read on."""
 
 Read = Callable[[list[SourceFile]], Iterable[bytes]]
-"""Files → their encoded outcomes (``encode_entry``), in order."""
+"""Files → their encoded outcomes (``encode_outcome``), in order."""
 
 
 class Fast(Plain):
@@ -111,16 +111,16 @@ class Fast(Plain):
 
     def _outcomes(
         self, files: Sequence[SourceFile], how: Reading, progress: Progress | None, warns: list[str]
-    ) -> Iterator[Entry]:
+    ) -> Iterator[Outcome]:
         """``entries``: from the parse cache when the file is unchanged, else parsed (by
         the workers when many), and the cache learns it; its warnings join ``warns``."""
         from .cache import ParseCache, cache_settings
-        from .codec import decode_entry
+        from .codec import decode_outcome
 
         read = self._reader(files, how, progress)
         if self.config.cache is None:
             for file, data in zip(files, read(list(files)), strict=True):
-                yield decode_entry(data, file.display)
+                yield decode_outcome(data, file.display)
             return
         cache = ParseCache(self.config.cache, cache_settings(self.config), full=not how.light)
         try:
@@ -201,14 +201,14 @@ class Fast(Plain):
 
 def _through_cache(
     cache: ParseCache, files: Sequence[SourceFile], read: Read, counts: Counts
-) -> Iterator[Entry]:
+) -> Iterator[Outcome]:
     """Each file's outcome, in file order: from ``cache`` when the file is unchanged,
     else from ``read``, whose encoded outcomes the cache stores as they are. Entries of
     files no longer listed are dropped from the cache.
 
     The cache is read alongside the files, one entry at a time, while the workers parse
     the others: neither side is held in memory whole."""
-    from .codec import decode_entry
+    from .codec import decode_outcome
 
     hits = cache.match(files)
     counts.cache_hits += sum(hits)
@@ -225,7 +225,7 @@ def _through_cache(
             batch.append(again)
         else:
             file, data = next(fresh)
-            entry = decode_entry(data, file.display)
+            entry = decode_outcome(data, file.display)
             batch.append((file, data))
         if len(batch) == _STORE_BATCH:
             cache.store(batch)
@@ -237,11 +237,11 @@ def _through_cache(
 
 def _cached(
     cache: ParseCache, files: Sequence[SourceFile], hits: bytearray, read: Read
-) -> Iterator[tuple[Entry, tuple[SourceFile, bytes] | None]]:
+) -> Iterator[tuple[Outcome, tuple[SourceFile, bytes] | None]]:
     """The outcome of each file the cache has (``hits``), in file order, with None or,
     for a file read because its entry could not be (the cache failed), the file and the
     bytes to store again."""
-    from .codec import decode_entry
+    from .codec import decode_outcome
 
     expected: Iterator[int] = (index for index, hit in enumerate(hits) if hit)
     stored = cache.entries(files, hits)
@@ -255,4 +255,4 @@ def _cached(
             yield entry, None
     rest = [files[i] for i in expected]
     for file, data in zip(rest, read(rest), strict=True):
-        yield decode_entry(data, file.display), (file, data)
+        yield decode_outcome(data, file.display), (file, data)

@@ -20,7 +20,7 @@ from ..sources.local import Listing, SourceFile, list_record_files
 
 if TYPE_CHECKING:
     from ..core.report import Report
-    from .codec import Entry
+    from .codec import Outcome
     from .rendermemo import RenderMemo
     from .workers import Reading
 
@@ -89,7 +89,7 @@ class Plain:
         light: bool = True,
         progress: Progress | None = None,
         warnings: list[str] | None = None,
-    ) -> Iterator[Entry]:
+    ) -> Iterator[Outcome]:
         """Each file's outcome (records, rejections, count), in file order; ``light``
         records lack their rendered excerpt and body. Warnings about the session's own
         files join ``warnings``."""
@@ -100,7 +100,7 @@ class Plain:
 
     def _outcomes(
         self, files: Sequence[SourceFile], how: Reading, progress: Progress | None, _: list[str]
-    ) -> Iterator[Entry]:
+    ) -> Iterator[Outcome]:
         """``entries``, each file parsed here."""
         for done, file in enumerate(files, 1):
             self.counts.parsed_here += 1

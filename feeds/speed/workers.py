@@ -1,5 +1,5 @@
 """Parsing record files, in this process or in worker processes: one file → its
-validated records, rejections and record count, encoded (``codec.encode_entry``) so the
+validated records, rejections and record count, encoded (``codec.encode_outcome``) so the
 parse cache can store the bytes as they come.
 
 One pool of workers serves a whole build (``Workers``): reading, completing the
@@ -21,7 +21,7 @@ from ..core.children import as_child, signals_held
 from ..core.errors import RecordError
 from ..core.model import Story
 from ..sources.local import SourceFile
-from .codec import Entry, encode_entry
+from .codec import Outcome, encode_outcome
 
 if TYPE_CHECKING:
     from ..records.frontmatter import RawRecord
@@ -43,7 +43,7 @@ def validated(raw: RawRecord, light: bool = False, related: bool = True) -> Stor
 
 def load_file(
     source: SourceFile, max_size: int, light: bool = False, related: bool = True
-) -> Entry:
+) -> Outcome:
     """Read and validate one file: its good records, its rejections and how many it held.
 
     ``light``: stories (``Story``), without what only rendering needs; ``complete`` reads
@@ -76,7 +76,7 @@ class Reading:
     light: bool = True
     related: bool = True
 
-    def outcome(self, file: SourceFile) -> Entry:
+    def outcome(self, file: SourceFile) -> Outcome:
         """``load_file`` of one file this way."""
         return load_file(file, self.max_size, self.light, self.related)
 
@@ -84,7 +84,7 @@ class Reading:
 def _load_chunk(chunk: Sequence[SourceFile], reading: Reading) -> list[bytes]:
     # Encoded here, in the worker: plain tuples cross the process boundary several times
     # faster than records, and the parse cache stores these very bytes.
-    return [encode_entry(reading.outcome(f), f.display) for f in chunk]
+    return [encode_outcome(reading.outcome(f), f.display) for f in chunk]
 
 
 def _chunks(files: Sequence[SourceFile]) -> list[Sequence[SourceFile]]:
@@ -206,7 +206,7 @@ def read_files(
     progress: Progress | None = None,
     pool: Workers | None = None,
 ) -> Iterator[bytes]:
-    """Read and validate files, one encoded outcome (``encode_entry``) per file, in the
+    """Read and validate files, one encoded outcome (``encode_outcome``) per file, in the
     given order, as they become ready: in ``pool`` (all handed over before this returns)
     or, without one, in this process as they are pulled. Results come back in order, so
     the outcome is the same either way; the caller handles each while the workers go on.

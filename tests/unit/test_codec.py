@@ -10,7 +10,7 @@ import pytest
 from feeds.core.media import Video
 from feeds.core.model import Image, Provider, Record, RelatedItem, SourceLocation, Story
 from feeds.core.report import Rejection
-from feeds.speed.codec import _setters, decode_entry, encode_entry
+from feeds.speed.codec import _setters, decode_outcome, encode_outcome
 from tests.helpers import TRICKY_TITLE, make_record
 
 FULL = make_record(
@@ -45,9 +45,9 @@ FULL = make_record(
 @pytest.mark.parametrize("record", [FULL, make_record(1)], ids=["every field", "few fields"])
 def test_records_come_back_equal_with_the_files_path_put_back(record: Record) -> None:
     path = record.source.path
-    assert path.encode() not in encode_entry(([record], [], 1), path)  # it travels outside
+    assert path.encode() not in encode_outcome(([record], [], 1), path)  # it travels outside
     rejection = Rejection(path, 7, "webUrl", "is not a URL")
-    records, rejected, read = decode_entry(encode_entry(([record], [rejection], 2), path), path)
+    records, rejected, read = decode_outcome(encode_outcome(([record], [rejection], 2), path), path)
     assert records == (record,)
     assert [type(value) for value in vars_of(records[0])] == [
         type(value) for value in vars_of(record)
@@ -73,7 +73,7 @@ LIGHT = Story(
 
 def test_a_story_read_light_comes_back_a_story_and_a_record_a_record() -> None:
     path = LIGHT.source.path
-    records, _, _ = decode_entry(encode_entry(([LIGHT, FULL], [], 2), path), path)
+    records, _, _ = decode_outcome(encode_outcome(([LIGHT, FULL], [], 2), path), path)
     assert records == (LIGHT, FULL)
     assert [type(r) for r in records] == [Story, Record]  # never a half-filled record
     assert not hasattr(records[0], "title")
@@ -83,7 +83,7 @@ def test_a_story_read_light_comes_back_a_story_and_a_record_a_record() -> None:
 
 
 def test_decoded_values_are_the_ones_their_constructors_build() -> None:
-    records, _, _ = decode_entry(encode_entry(([FULL], [], 1), "a.md"), "a.md")
+    records, _, _ = decode_outcome(encode_outcome(([FULL], [], 1), "a.md"), "a.md")
     assert hash(records[0]) == hash(FULL)
     assert hash(records[0].related[0]) == hash(FULL.related[0])
     with pytest.raises(AttributeError):
