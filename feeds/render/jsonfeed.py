@@ -6,7 +6,6 @@ after https://jsonfeed.org/version/1.1 with keys in the spec's order so output i
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -15,6 +14,7 @@ from html.parser import HTMLParser
 from ..core.model import FeedExtras, FeedSpec, Provider, Record, RelatedItem
 from ..records.sanitize import clean_text
 from .entryhtml import content_html
+from .jsontext import indented_json
 
 VERSION = "https://jsonfeed.org/version/1.1"
 EXTENSION = "_feeds"
@@ -131,7 +131,7 @@ def render_json_feed(
         feed["hubs"] = [{"type": "WebSub", "url": clean_text(hub)} for hub in hubs]
     full = spec.content != "summary"
     feed["items"] = [_item(record, full=full) for record in records]
-    text = json.dumps(feed, ensure_ascii=False, indent=2)
+    text = indented_json(feed)
     return (text + "\n").encode("utf-8")
 
 
