@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from feeds.core.model import FeedSpec, Record, SourceLocation
+from feeds.core.location import SourceLocation
+from feeds.core.model import FeedSpec, Record
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 from lxml import etree
 
 from feeds.build import build
-from feeds.core.model import FeedSpec, Provider, Record, SourceLocation
+from feeds.core.location import SourceLocation
+from feeds.core.model import FeedSpec, Provider, Record
 from feeds.core.settings import Config, Site
 from feeds.core.slugs import topic_key
 from feeds.records.sanitize import clean_text

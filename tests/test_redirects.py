@@ -13,7 +13,8 @@ import feedparser
 import pytest
 
 from feeds.config.load import read_config
-from feeds.core.model import FeedSpec, Record, SourceLocation
+from feeds.core.location import SourceLocation
+from feeds.core.model import FeedSpec, Record
 from feeds.publish.redirects import plan_redirects, redirect_files
 from feeds.render.feed import render_feed
 from feeds.selection.select import plan_feeds

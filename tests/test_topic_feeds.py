@@ -11,7 +11,8 @@ import feedparser
 import pytest
 
 from feeds.config.load import read_config
-from feeds.core.model import Provider, Record, RelatedItem, SourceLocation
+from feeds.core.location import SourceLocation
+from feeds.core.model import Provider, Record, RelatedItem
 from feeds.core.settings import Config, Defaults, Filters, Site, TopicConfig
 from feeds.records.reading import load_records
 from feeds.render.feed import render_feed

@@ -9,7 +9,7 @@ import pytest
 
 from feeds.config.load import read_config
 from feeds.core.errors import ConfigError
-from feeds.core.model import SourceLocation
+from feeds.core.location import SourceLocation
 from feeds.core.settings import Defaults, Filters
 from tests.helpers import SHARED, write_config
 

@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from ..core.errors import ConfigError, closest
-from ..core.model import SourceLocation
+from ..core.location import SourceLocation
 from ..core.settings import Config, Defaults, Filters, Site, TopicConfig
 from ..core.slugs import slugify
 from ..core.sources import RemoteSource

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from ..core.errors import ConfigError
-from ..core.model import SourceLocation
+from ..core.location import SourceLocation
 from ..sources.local import display_path
 
 MAX_BYTES = 1 << 20

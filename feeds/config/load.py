@@ -14,7 +14,7 @@ from typing import Any
 import yaml
 
 from ..core.errors import ConfigError, tab_problem, utf8_text
-from ..core.model import SourceLocation
+from ..core.location import SourceLocation
 from ..core.settings import Config
 from ..sources.local import display_path
 from .check import Mark, TopicFile, validate_config

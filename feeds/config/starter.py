@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from ..core.errors import ConfigError, UsageError, plural
-from ..core.model import SourceLocation
+from ..core.location import SourceLocation
 from ..core.settings import Config, Site
 from ..core.slugs import topic_key
 from ..records.reading import load_records

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, TypeGuard
 
 from ..core.errors import ConfigError, closest
-from ..core.model import SourceLocation
+from ..core.location import SourceLocation
 from ..core.slugs import is_valid_slug, slugify
 from ..core.urls import config_url
 from .keys import Key

@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from enum import IntEnum
 from typing import ClassVar
 
-from .model import SourceLocation
+from .location import SourceLocation
 from .report import Rejection
 
 

@@ -13,22 +13,10 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from .formats import FORMATS, file_name
+from .location import SourceLocation
 
 if TYPE_CHECKING:
     from .media import Enclosure, Video
-
-
-@dataclass(frozen=True, slots=True)
-class SourceLocation:
-    """Where a record (or a config value) came from."""
-
-    path: str
-    """The file as the user named it (relative to the working folder when possible)."""
-    line: int | None = None
-    """1-based line in that file, when known."""
-
-    def __str__(self) -> str:
-        return self.path if self.line is None else f"{self.path}:{self.line}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .model import SourceLocation
+from .location import SourceLocation
 
 if TYPE_CHECKING:
     from .sources import RemoteSource

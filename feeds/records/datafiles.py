@@ -10,7 +10,7 @@ from typing import Any
 import yaml
 
 from ..core.errors import RecordError
-from ..core.model import SourceLocation
+from ..core.location import SourceLocation
 from .jsonpos import item_spans, lines_of
 from .raw import RawRecord, child_node, compose_quietly, kind_of, load_yaml
 

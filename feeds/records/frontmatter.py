@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 from ..core.errors import RecordError, utf8_text
-from ..core.model import SourceLocation
+from ..core.location import SourceLocation
 from ..core.sources import MARKDOWN_SUFFIXES
 from . import fastyaml
 from .datafiles import data_records

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from ..core.errors import RecordError, tab_problem
-from ..core.model import SourceLocation
+from ..core.location import SourceLocation
 
 # libyaml builds the same objects several times faster; fall back when it is missing.
 _Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)

@@ -11,8 +11,9 @@ from __future__ import annotations
 from typing import Any, Literal, overload
 
 from ..core.errors import RecordError
+from ..core.location import SourceLocation
 from ..core.media import Video
-from ..core.model import Record, SourceLocation, Story
+from ..core.model import Record, Story
 from ..core.urls import canonical_url
 from .dates import date_field, required_date
 from .fields import (

@@ -15,8 +15,9 @@ from feedgen.util import xml_elem
 
 from ..core.errors import RenderError
 from ..core.formats import ATOM, BY_KEY, JSON_FEED, RSS
+from ..core.location import SourceLocation
 from ..core.media import Video
-from ..core.model import FeedExtras, FeedSpec, Image, Record, SourceLocation
+from ..core.model import FeedExtras, FeedSpec, Image, Record
 from ..records.sanitize import clean_text, hex_references
 from .entryhtml import content_html, summary_html
 from .jsonfeed import json_feed_file

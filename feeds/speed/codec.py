@@ -16,8 +16,9 @@ from dataclasses import astuple, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
+from ..core.location import SourceLocation
 from ..core.media import Video
-from ..core.model import Image, Provider, Record, RelatedItem, SourceLocation, Story
+from ..core.model import Image, Provider, Record, RelatedItem, Story
 from ..core.report import Rejection
 from .entrycheck import check_plain
 

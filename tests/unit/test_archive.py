@@ -6,7 +6,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from feeds.core.model import Record, SourceLocation
+from feeds.core.location import SourceLocation
+from feeds.core.model import Record
 from feeds.render.archive import (
     FH_NS,
     ArchivePlan,

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
+from feeds.core.location import SourceLocation
 from feeds.core.media import Video
-from feeds.core.model import Image, Provider, Record, RelatedItem, SourceLocation, Story
+from feeds.core.model import Image, Provider, Record, RelatedItem, Story
 from feeds.core.report import Rejection
 from feeds.speed.codec import _setters, decode_outcome, encode_outcome
 from tests.helpers import TRICKY_TITLE, make_record

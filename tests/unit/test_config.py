@@ -8,7 +8,7 @@ import pytest
 
 from feeds.config.load import KEYS, Mark, read_config, validate_config
 from feeds.core.errors import ConfigError
-from feeds.core.model import SourceLocation
+from feeds.core.location import SourceLocation
 from feeds.core.settings import Config
 from tests.helpers import ROOT, write_config
 

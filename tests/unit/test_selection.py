@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from feeds.core.model import Record, SourceLocation
+from feeds.core.location import SourceLocation
+from feeds.core.model import Record
 from feeds.core.settings import Config, Site, TopicConfig
 from feeds.core.slugs import MAX_SLUG_LENGTH, is_valid_slug
 from feeds.selection.classify import classify, dedupe

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import feedparser
 import pytest
 
-from feeds.core.model import Record, SourceLocation
+from feeds.core.location import SourceLocation
+from feeds.core.model import Record
 from feeds.render.feed import render_feed
 from feeds.render.sizing import fit
 from tests.helpers import AI_SPEC

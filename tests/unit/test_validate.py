@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.core.errors import RecordError
-from feeds.core.model import SourceLocation
+from feeds.core.location import SourceLocation
 from feeds.core.urls import canonical_url, parsed_canonical_url, parsed_url_problem, url_problem
 from feeds.records.frontmatter import RawRecord
 from feeds.records.validate import validate_record
