@@ -14,7 +14,6 @@ import contextlib
 import os
 import signal
 import sys
-import threading
 from collections.abc import Iterator
 from types import FrameType
 
@@ -38,14 +37,20 @@ def signals_held() -> Iterator[None]:
         signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
-def as_child(parent: int) -> None:
+def as_child(parent: int, *, tied: bool = True) -> None:
     """In a child forked inside ``signals_held``: ignore SIGINT, die on SIGTERM and SIGHUP,
-    and die with ``parent`` (the kernel sends SIGKILL; a parent gone already ends it
-    now). The parent ends its children; a child never prints a traceback for a signal."""
+    and, when ``tied``, die with ``parent`` (the kernel sends SIGKILL; a parent gone
+    already ends it now). The parent ends its children; a child never prints a traceback
+    for a signal.
+
+    A child that only reads requests from a pipe of the parent's and answers on another
+    needs no tie (``tied=False``): when the parent dies it reads the end of its requests,
+    or its answer meets a closed pipe, and it ends. It then skips the ``ctypes`` import
+    ``prctl`` needs, a few milliseconds before its first answer."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
-    if sys.platform.startswith("linux"):
+    if tied and sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             import ctypes
 
@@ -79,16 +84,17 @@ def catch_signals(for_good: bool = False) -> Iterator[None]:
     unless ``for_good``: the process is about to exit, its work done, and a signal
     while it does is held back (Python's exit restores the default handlers, which
     would kill it silently)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield  # signals are handled in the main thread only
-        return
     catcher = _Catcher()
-    previous = {
-        signum: signal.signal(signum, catcher)
-        for signum in SIGNALS
-        # One ignored from the start stays ignored (nohup, a job started with &).
-        if signal.getsignal(signum) != signal.SIG_IGN
-    }
+    try:
+        previous = {
+            signum: signal.signal(signum, catcher)
+            for signum in SIGNALS
+            # One ignored from the start stays ignored (nohup, a job started with &).
+            if signal.getsignal(signum) != signal.SIG_IGN
+        }
+    except ValueError:  # not the main thread, the only one that can handle signals
+        yield
+        return
     try:
         yield
     finally:

@@ -81,7 +81,7 @@ class StatHelper:
         if pid == 0:  # pragma: no cover - the child; its answer is checked by the parent
             code = 1
             try:
-                as_child(parent)
+                as_child(parent, tied=False)  # ends at the end of its requests
                 os.close(requests_out)
                 os.close(answers_in)
                 with os.fdopen(requests_in, "rb") as requests:

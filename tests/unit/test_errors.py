@@ -5,12 +5,13 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import signal
+import threading
 from collections.abc import Iterator
 
 import pytest
 
 import feeds
-from feeds.core.children import SIGNALS
+from feeds.core.children import SIGNALS, catch_signals
 from feeds.core.errors import ExitCode, FeedsError, Interrupted
 
 
@@ -51,3 +52,23 @@ def test_each_caught_signal_exits_with_its_code_from_the_table(signum: int) -> N
     assert code is ExitCode.for_signal(signum)
     assert code == 128 + signum
     assert code.name == signal.Signals(signum).name
+
+
+def test_signals_are_caught_in_the_main_thread_only() -> None:
+    # Only the main thread can set handlers: elsewhere the block runs with them untouched.
+    before = {signum: signal.getsignal(signum) for signum in SIGNALS}
+    seen: list[dict[int, object]] = []
+
+    def elsewhere() -> None:
+        with catch_signals():
+            seen.append({signum: signal.getsignal(signum) for signum in SIGNALS})
+
+    thread = threading.Thread(target=elsewhere)
+    thread.start()
+    thread.join()
+    assert seen == [before]
+    caught = [signum for signum in SIGNALS if before[signum] != signal.SIG_IGN]
+    assert caught  # a run under nohup still catches SIGINT and SIGTERM
+    with catch_signals():
+        assert all(signal.getsignal(signum) != before[signum] for signum in caught)
+    assert {signum: signal.getsignal(signum) for signum in SIGNALS} == before

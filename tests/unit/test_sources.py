@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -528,3 +529,44 @@ print([f.size for f in listing.files], listing.warnings)
     )
     assert (result.returncode, result.stderr) == (0, "")
     assert result.stdout.strip() == "[0, 1, 2, 3] []"
+
+
+def _gone(pid: int) -> bool:
+    """No such process, or only its exit status left (a zombie nobody reaped yet)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except FileNotFoundError:
+        return True
+    return "\nState:\tZ" in status
+
+
+@pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs /proc (Linux)")
+def test_a_helper_ends_when_its_listing_process_is_killed(src: Path) -> None:
+    # The helper is not tied to its parent by the kernel: it ends at the end of its
+    # requests, which a killed parent's pipe gives it.
+    for index in range(3):
+        touch(src / f"{index}.md")
+    script = (
+        "import sys, time\n"
+        "from feeds.sources.local import Listing\n"
+        "listing = Listing(split_from=0)\n"
+        "for path in sys.argv[1:]:\n"
+        "    listing.add(path)\n"
+        "listing._hand_over()\n"  # started and sent the paths; the requests stay open
+        "print(listing._helper.pid, flush=True)\n"
+        "time.sleep(60)\n"
+    )
+    paths = [str(src / f"{index}.md") for index in range(3)]
+    parent = subprocess.Popen(
+        [sys.executable, "-c", script, *paths], stdout=subprocess.PIPE, text=True
+    )
+    assert parent.stdout is not None
+    pid = int(parent.stdout.readline())
+    assert not _gone(pid)  # alive, waiting for more requests
+    parent.kill()
+    parent.wait()
+    parent.stdout.close()
+    deadline = time.monotonic() + 10
+    while not _gone(pid) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _gone(pid)
