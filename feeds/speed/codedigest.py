@@ -25,16 +25,34 @@ _METADATA_SUFFIXES = (".dist-info", ".egg-info")
 def code_digest() -> str:
     """A hex digest of the package's ``.py`` files (names and bytes), the Python version
     and the installed versions of ``LIBRARIES``; another value empties every cache."""
+    return package_digest(_PACKAGE)
+
+
+def package_digest(package: Path) -> str:
+    """``code_digest`` of the package in the folder ``package``."""
     digest = hashlib.sha256(f"{sys.version}\n".encode())
-    # Reading the 50 small files costs about a millisecond; their stats would be cheaper
+    # Reading the 100 small files costs about a millisecond; their stats would be cheaper
     # but miss a file rewritten within the file system's time resolution.
-    for path in sorted(_PACKAGE.rglob("*.py")):
-        data = path.read_bytes()
-        digest.update(f"{path.relative_to(_PACKAGE)}\0{len(data)}\0".encode())
+    root = str(package) + os.sep
+    for name in _sources(root):
+        with open(root + name, "rb") as handle:  # noqa: PTH123 - str paths, see _sources
+            data = handle.read()
+        digest.update(f"{name}\0{len(data)}\0".encode())
         digest.update(data)
     for name, version in sorted(library_versions().items()):
         digest.update(f"{name}={version}\n".encode())
     return digest.hexdigest()
+
+
+def _sources(root: str) -> list[str]:
+    """The ``.py`` files below ``root``, as sorted relative paths (os.walk: ``rglob`` and
+    ``Path`` objects took half the time of the whole digest)."""
+    found = []
+    for folder, _, names in os.walk(root):
+        relative = os.path.relpath(folder, root)
+        prefix = "" if relative == "." else relative + os.sep
+        found += [prefix + name for name in names if name.endswith(".py")]
+    return sorted(found, key=lambda name: name.split(os.sep))  # noqa: PTH206 - as above
 
 
 def library_versions() -> dict[str, str]:
