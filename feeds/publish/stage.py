@@ -19,15 +19,18 @@ from ..render.documents import RenderedFeed, SideFile, state_path
 from ..selection.select import PlannedFeed
 from .guard import Candidate, HeldBack, Previous, held_back
 from .lock import output_lock
-from .output import remove_stale_temps, write_if_changed
+from .output import folders_synced, remove_stale_temps, write_if_changed
 from .redirects import APACHE_FILE, NGINX_FILE, apache_conf, nginx_conf, redirect_files
 
 
 def write_all(
-    config: Config, rendered: Sequence[RenderedFeed], held: Collection[str] = ()
+    config: Config,
+    rendered: Sequence[RenderedFeed],
+    held: Collection[str] = (),
+    synced: set[Path] | None = None,
 ) -> list[FeedResult]:
     """Write each feed whose bytes changed, except those ``held`` back (by path);
-    raises OutputError on the first failure."""
+    raises OutputError on the first failure. ``synced`` as for ``output.write_atomic``."""
     return [
         FeedResult(
             topic=r.feed.spec.topic,
@@ -36,7 +39,7 @@ def write_all(
             path=r.path,
             url=r.url,
             entries=r.entries,
-            changed=r.path not in held and write_if_changed(config.output, r.path, r.data),
+            changed=r.path not in held and write_if_changed(config.output, r.path, r.data, synced),
             held_back=r.path in held,
         )
         for r in rendered
@@ -109,11 +112,12 @@ def publish(
         held = [] if force else _held(rendered, config.output, config, sources_failed)
         paths = {h.path for h in held}
         drawn = list(pages({h.path: h.kept for h in held})) if pages is not None else []
-        results = write_all(config, rendered, paths)
         kept = {r.feed.spec for r in rendered if r.path in paths}
-        for file in sorted([*extra, *drawn], key=lambda f: f.path):
-            if file.owner is None or file.owner not in kept:
-                write_if_changed(config.output, file.path, file.data)
+        with folders_synced() as synced:
+            results = write_all(config, rendered, paths, synced)
+            for file in sorted([*extra, *drawn], key=lambda f: f.path):
+                if file.owner is None or file.owner not in kept:
+                    write_if_changed(config.output, file.path, file.data, synced)
         return results, held, drawn
 
 

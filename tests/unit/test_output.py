@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from feeds.core.errors import OutputError
-from feeds.publish.output import TEMP_SUFFIX, contained_path, write_atomic, write_if_changed
+from feeds.publish.output import (
+    TEMP_SUFFIX,
+    contained_path,
+    folders_synced,
+    write_atomic,
+    write_if_changed,
+)
 
 OLD = 1_000_000_000  # 2001-09-09: an mtime no write during the test could produce
 
@@ -218,3 +224,56 @@ def test_replacing_keeps_the_existing_mode(tmp_path: Path) -> None:
     assert write_atomic(target, b"new") is True
     assert stat.S_IMODE(target.stat().st_mode) == 0o604
     assert target.read_bytes() == b"new"
+
+
+# --- folders_synced -------------------------------------------------------------------
+
+
+@pytest.fixture
+def fsynced(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """What each fsync of this test synced, in order: a folder's path, or "file" (the
+    real fsync still runs)."""
+    synced: list[str] = []
+    real = os.fsync
+
+    def recording(fd: int) -> None:
+        real(fd)
+        mode = os.fstat(fd).st_mode
+        folder = stat.S_ISDIR(mode)
+        synced.append(str(Path(f"/proc/self/fd/{fd}").readlink()) if folder else "file")
+
+    monkeypatch.setattr(os, "fsync", recording)
+    return synced
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc (Linux)")
+def test_a_batch_syncs_each_folder_once_after_its_renames(
+    tmp_path: Path, fsynced: list[str]
+) -> None:
+    with folders_synced() as synced:
+        for name in ("rss.xml", "atom.xml", "feed.json"):
+            assert write_if_changed(tmp_path, f"topic/{name}", b"new", synced)
+        assert write_if_changed(tmp_path, "index.html", b"page", synced)
+        assert fsynced == ["file"] * 4  # no folder yet: they wait for the end
+    assert fsynced[4:] == sorted([str(tmp_path), str(tmp_path / "topic")])
+    assert (tmp_path / "topic" / "atom.xml").read_bytes() == b"new"
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc (Linux)")
+def test_a_batch_that_fails_midway_still_syncs_what_it_renamed(
+    tmp_path: Path, fsynced: list[str]
+) -> None:
+    (tmp_path / "blocked").write_bytes(b"a file where a folder is wanted")
+    with pytest.raises(OutputError), folders_synced() as synced:
+        write_if_changed(tmp_path, "topic/rss.xml", b"new", synced)
+        write_if_changed(tmp_path, "blocked/rss.xml", b"new", synced)
+    assert fsynced == ["file", str(tmp_path / "topic")]
+    assert (tmp_path / "topic" / "rss.xml").read_bytes() == b"new"
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc (Linux)")
+def test_a_write_outside_a_batch_syncs_its_folder_at_once(
+    tmp_path: Path, fsynced: list[str]
+) -> None:
+    write_atomic(tmp_path / "rss.xml", b"new")
+    assert fsynced == ["file", str(tmp_path)]
