@@ -9,19 +9,37 @@ import gc
 import sys
 from collections.abc import Iterator
 
+_frozen = False
+"""Whether a batch of this process left its survivors frozen (``batch_mode``)."""
+
 
 @contextlib.contextmanager
 def batch_mode() -> Iterator[None]:
     """Run as the batch job a build is: the cyclic garbage collector paused (a build
     makes millions of small acyclic objects, which reference counting frees, and the
     collector would walk them all again and again: a fifth of a large build's time).
-    Forked workers inherit it, and ``keep_freed_memory`` once records are to be read."""
+    Forked workers inherit it, and ``keep_freed_memory`` once records are to be read.
+
+    When the collector resumes, what the build left alive (the modules it imported, the
+    caches, the report) is frozen first (``gc.freeze``): the collector had counted every
+    allocation of the build, so its first pass would walk all of them, and the
+    interpreter walks them again as it exits (20 ms of a 20,000-record run with 1% of
+    the records changed, a tenth of one with nothing to do). Reference counting still
+    frees them; a later batch in the same process unfreezes and collects them first, so
+    no cycle among them outlives the next build."""
+    global _frozen
     was_enabled = gc.isenabled()
+    if was_enabled and _frozen:
+        gc.unfreeze()
+        gc.collect()
+        _frozen = False
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            gc.freeze()
+            _frozen = True
             gc.enable()
 
 
