@@ -25,7 +25,34 @@ def check_plain(records: Any, rejected: Any) -> None:
     if type(records) is not list or type(rejected) is not list:
         raise ValueError("not an entry of this cache")
     for plain in records:
-        _check_record(plain)
+        if type(plain) is not tuple or len(plain) != _RECORD_FIELDS:
+            raise _fail("record", plain)
+        # Most records cost three set lookups: the types of their fields, their topic list
+        # and their provider were seen before (checked once per run and value, inline: a
+        # function call a record is a tenth of the check).
+        if tuple(map(type, plain)) not in _GOOD_SHAPES:
+            _check_types(plain)
+            _GOOD_SHAPES.add(tuple(map(type, plain)))
+        try:
+            seen = plain[9] in _GOOD_TOPICS and plain[11] in _GOOD_PROVIDERS
+        except TypeError:  # unhashable: ``_known`` says which
+            seen = False
+        if not seen:
+            _known(plain[9], "topics", _GOOD_TOPICS, _strings)
+            _known(plain[11], "provider", _GOOD_PROVIDERS, _provider)
+        if plain[2] or plain[3]:  # a title or a link: a complete record, drawn in a feed
+            _check_complete(plain)
+        elif plain[7] is not None or plain[8] is not None:
+            raise ValueError("HTML in a light record in the cache")
+        # A light record's canonical URL only tells stories apart (render time checks
+        # every link drawn): its type is enough, and parsing 100,000 URLs would cost as
+        # much as a run with nothing to do.
+        if plain[12]:
+            _check_images(plain[12])
+        if plain[13]:
+            _check_related(plain[13])
+        if plain[18] is not None:
+            _check_video(plain[18])
     for item in rejected:
         _check_rejection(item)
 
@@ -43,38 +70,6 @@ _GOOD_PROVIDERS: set[Any] = set()
 """Providers already checked, as for topics. (Kept apart from the topic lists: as pairs,
 a 20,000-record site had 8,000 different ones, so most records were checked in full.)"""
 _KNOWN_LIMIT = 65536
-
-
-def _check_record(plain: Any) -> None:
-    """A plain record: 19 fields (``codec._record``), complete or light."""
-    if type(plain) is not tuple or len(plain) != _RECORD_FIELDS:
-        raise _fail("record", plain)
-    _check_common(plain)
-    if plain[2] or plain[3]:  # a title or a link: a complete record, drawn in a feed
-        _check_complete(plain)
-    elif plain[7] is not None or plain[8] is not None:
-        raise ValueError("HTML in a light record in the cache")
-    # A light record's canonical URL only tells stories apart (render time checks every
-    # link drawn): its type is enough, and parsing 100,000 URLs would cost as much as a
-    # run with nothing to do.
-    if plain[12]:
-        _check_images(plain[12])
-    if plain[13]:
-        _check_related(plain[13])
-    if plain[18] is not None:
-        _check_video(plain[18])
-
-
-def _check_common(plain: tuple[Any, ...]) -> None:
-    """The type of every field, and the topics and provider: through what was checked
-    before (``_GOOD_SHAPES``, ``_GOOD_TOPICS``, ``_GOOD_PROVIDERS``), so most records cost
-    three set lookups."""
-    shape = tuple(map(type, plain))
-    if shape not in _GOOD_SHAPES:
-        _check_types(plain)
-        _GOOD_SHAPES.add(shape)
-    _known(plain[9], "topics", _GOOD_TOPICS, _strings)
-    _known(plain[11], "provider", _GOOD_PROVIDERS, _provider)
 
 
 def _known(value: Any, field: str, good: set[Any], check: Any) -> None:
