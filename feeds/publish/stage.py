@@ -19,18 +19,15 @@ from ..render.documents import RenderedFeed, SideFile, state_path
 from ..selection.select import PlannedFeed
 from .guard import Candidate, HeldBack, Previous, held_back
 from .lock import output_lock
-from .output import folders_synced, remove_stale_temps, write_if_changed
+from .output import contained_path, remove_stale_temps, write_files
 from .redirects import APACHE_FILE, NGINX_FILE, apache_conf, nginx_conf, redirect_files
 
 
-def write_all(
-    config: Config,
-    rendered: Sequence[RenderedFeed],
-    held: Collection[str] = (),
-    synced: set[Path] | None = None,
+def feed_results(
+    rendered: Sequence[RenderedFeed], changed: Collection[str], held: Collection[str] = ()
 ) -> list[FeedResult]:
-    """Write each feed whose bytes changed, except those ``held`` back (by path);
-    raises OutputError on the first failure. ``synced`` as for ``output.write_atomic``."""
+    """What became of each feed: whether its file was rewritten (its path in ``changed``)
+    or ``held`` back."""
     return [
         FeedResult(
             topic=r.feed.spec.topic,
@@ -39,7 +36,7 @@ def write_all(
             path=r.path,
             url=r.url,
             entries=r.entries,
-            changed=r.path not in held and write_if_changed(config.output, r.path, r.data, synced),
+            changed=r.path in changed,
             held_back=r.path in held,
         )
         for r in rendered
@@ -113,12 +110,16 @@ def publish(
         paths = {h.path for h in held}
         drawn = list(pages({h.path: h.kept for h in held})) if pages is not None else []
         kept = {r.feed.spec for r in rendered if r.path in paths}
-        with folders_synced() as synced:
-            results = write_all(config, rendered, paths, synced)
-            for file in sorted([*extra, *drawn], key=lambda f: f.path):
-                if file.owner is None or file.owner not in kept:
-                    write_if_changed(config.output, file.path, file.data, synced)
-        return results, held, drawn
+        # One batch: feeds, then their side files and pages (those of a held-back feed
+        # stay as they are); nothing is replaced if any of them cannot be written.
+        files = [(r.path, r.data) for r in rendered if r.path not in paths] + [
+            (f.path, f.data)
+            for f in sorted([*extra, *drawn], key=lambda f: f.path)
+            if f.owner is None or f.owner not in kept
+        ]
+        written = write_files([(contained_path(config.output, p), d) for p, d in files])
+        changed = {path for (path, _), done in zip(files, written, strict=True) if done}
+        return feed_results(rendered, changed, paths), held, drawn
 
 
 def read_sealed(

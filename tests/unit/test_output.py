@@ -13,8 +13,8 @@ from feeds.core.errors import OutputError
 from feeds.publish.output import (
     TEMP_SUFFIX,
     contained_path,
-    folders_synced,
     write_atomic,
+    write_files,
     write_if_changed,
 )
 
@@ -226,7 +226,7 @@ def test_replacing_keeps_the_existing_mode(tmp_path: Path) -> None:
     assert target.read_bytes() == b"new"
 
 
-# --- folders_synced -------------------------------------------------------------------
+# --- write_files ----------------------------------------------------------------------
 
 
 @pytest.fixture
@@ -238,42 +238,59 @@ def fsynced(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
     def recording(fd: int) -> None:
         real(fd)
-        mode = os.fstat(fd).st_mode
-        folder = stat.S_ISDIR(mode)
+        folder = stat.S_ISDIR(os.fstat(fd).st_mode)
         synced.append(str(Path(f"/proc/self/fd/{fd}").readlink()) if folder else "file")
 
     monkeypatch.setattr(os, "fsync", recording)
     return synced
 
 
-@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc (Linux)")
-def test_a_batch_syncs_each_folder_once_after_its_renames(
-    tmp_path: Path, fsynced: list[str]
-) -> None:
-    with folders_synced() as synced:
-        for name in ("rss.xml", "atom.xml", "feed.json"):
-            assert write_if_changed(tmp_path, f"topic/{name}", b"new", synced)
-        assert write_if_changed(tmp_path, "index.html", b"page", synced)
-        assert fsynced == ["file"] * 4  # no folder yet: they wait for the end
-    assert fsynced[4:] == sorted([str(tmp_path), str(tmp_path / "topic")])
-    assert (tmp_path / "topic" / "atom.xml").read_bytes() == b"new"
+def test_a_batch_writes_what_changed_and_reports_each(tmp_path: Path) -> None:
+    (tmp_path / "same.xml").write_bytes(b"same")
+    (tmp_path / "old.xml").write_bytes(b"old")
+    files = [
+        (tmp_path / "same.xml", b"same"),
+        (tmp_path / "old.xml", b"new"),
+        (tmp_path / "a" / "b" / "fresh.xml", b"fresh"),
+    ]
+    assert write_files(files) == [False, True, True]
+    assert [target.read_bytes() for target, _ in files] == [b"same", b"new", b"fresh"]
+    assert temp_files(tmp_path) == []
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc (Linux)")
-def test_a_batch_that_fails_midway_still_syncs_what_it_renamed(
-    tmp_path: Path, fsynced: list[str]
-) -> None:
+def test_a_batch_syncs_every_file_then_each_folder_once(tmp_path: Path, fsynced: list[str]) -> None:
+    names = [f"topic/{name}" for name in ("rss.xml", "atom.xml", "feed.json")] + ["index.html"]
+    files = [(tmp_path / name, f"new {name}".encode()) for name in names]
+    assert write_files(files) == [True] * 4
+    assert fsynced[:4] == ["file"] * 4  # every file's data, before any rename
+    assert sorted(fsynced[4:]) == sorted([str(tmp_path), str(tmp_path / "topic")])
+    assert (tmp_path / "topic" / "atom.xml").read_bytes() == b"new topic/atom.xml"
+
+
+def test_a_batch_that_cannot_write_one_file_replaces_none(tmp_path: Path) -> None:
+    (tmp_path / "topic").mkdir()
+    (tmp_path / "topic" / "rss.xml").write_bytes(b"old")
     (tmp_path / "blocked").write_bytes(b"a file where a folder is wanted")
-    with pytest.raises(OutputError), folders_synced() as synced:
-        write_if_changed(tmp_path, "topic/rss.xml", b"new", synced)
-        write_if_changed(tmp_path, "blocked/rss.xml", b"new", synced)
-    assert fsynced == ["file", str(tmp_path / "topic")]
-    assert (tmp_path / "topic" / "rss.xml").read_bytes() == b"new"
+    files = [(tmp_path / "topic" / "rss.xml", b"new"), (tmp_path / "blocked" / "rss.xml", b"x")]
+    with pytest.raises(OutputError, match="blocked"):
+        write_files(files)
+    assert (tmp_path / "topic" / "rss.xml").read_bytes() == b"old"
+    assert temp_files(tmp_path) == []
+
+
+def test_a_batch_larger_than_the_descriptors_it_may_hold_open(tmp_path: Path) -> None:
+    files = [(tmp_path / f"{n:03}.xml", str(n).encode()) for n in range(200)]
+    with open("/dev/null") as probe:  # noqa: PTH123 - a descriptor number, to compare
+        first_free = probe.fileno()
+    assert write_files(files) == [True] * 200
+    assert [target.read_bytes() for target, _ in files] == [str(n).encode() for n in range(200)]
+    with open("/dev/null") as probe:  # noqa: PTH123
+        assert probe.fileno() == first_free  # every descriptor closed again
+    assert temp_files(tmp_path) == []
 
 
 @pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc (Linux)")
-def test_a_write_outside_a_batch_syncs_its_folder_at_once(
-    tmp_path: Path, fsynced: list[str]
-) -> None:
+def test_a_single_write_syncs_the_file_then_its_folder(tmp_path: Path, fsynced: list[str]) -> None:
     write_atomic(tmp_path / "rss.xml", b"new")
     assert fsynced == ["file", str(tmp_path)]
