@@ -244,3 +244,52 @@ def test_signals_end_a_build_and_all_its_processes(corpus: Corpus) -> None:
     parsed = feedparser.parse(corpus.reference["rss.xml"])
     assert not parsed.bozo
     assert len(parsed.entries) == 50
+
+
+# A process busy in one long call of C code (lxml, pickle, sqlite; or waiting for the
+# lock another thread holds) runs its signal handlers only when the call returns, and
+# Python runs them in signal-number order, not in the order they came. The first signal
+# must decide the exit code: cron's SIGTERM followed by a Ctrl-C is 143, not 130.
+_BUSY = """
+import sys
+from feeds.core.children import catch_signals
+from feeds.core.errors import Interrupted
+try:
+    with catch_signals():
+        print("ready", flush=True)
+        while True:
+            sum(range(20_000_000))  # one C call: handlers wait until it returns
+except Interrupted as error:
+    print(error.exit_code, error, flush=True)
+"""
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        (signal.SIGTERM, signal.SIGINT),
+        (signal.SIGHUP, signal.SIGINT),
+        (signal.SIGTERM, signal.SIGHUP),
+        (signal.SIGHUP, signal.SIGTERM),
+    ],
+)
+def test_the_first_of_two_signals_decides_however_late_they_are_handled(
+    first: signal.Signals, second: signal.Signals
+) -> None:
+    busy = subprocess.Popen(
+        [sys.executable, "-c", _BUSY],
+        cwd=ROOT,
+        env=_env(),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert busy.stdout is not None
+    assert busy.stdout.readline() == b"ready\n"
+    time.sleep(0.05)
+    busy.send_signal(first)
+    time.sleep(0.03)  # apart, as two senders are: sent together, the kernel orders them too
+    busy.send_signal(second)
+    out, err = busy.communicate(timeout=30)
+    code, line = EXPECTED[first]
+    assert (out.decode(), err, busy.returncode) == (f"{code} {line[7:]}", b"", 0)

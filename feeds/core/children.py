@@ -50,6 +50,8 @@ def as_child(parent: int, *, tied: bool = True) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    with contextlib.suppress(ValueError):  # the parent's wakeup pipe is not the child's
+        signal.set_wakeup_fd(-1)
     if tied and sys.platform.startswith("linux"):
         with contextlib.suppress(OSError, AttributeError):
             import ctypes
@@ -61,11 +63,19 @@ def as_child(parent: int, *, tied: bool = True) -> None:
 
 
 class _Catcher:
-    """The handler of ``SIGNALS`` in the ``feeds`` process."""
+    """The handler of ``SIGNALS`` in the ``feeds`` process.
 
-    def __init__(self) -> None:
+    Python runs the handlers of signals that came while it was busy in C code (a long
+    lxml or pickle call, another thread holding the interpreter) in the order of their
+    numbers, not of their arrival: SIGTERM then Ctrl-C would be handled as SIGINT first.
+    The order they came in is read from the wakeup pipe (``signal.set_wakeup_fd``),
+    where each signal leaves its number as it lands, so the first one decides."""
+
+    def __init__(self, arrivals: int | None = None) -> None:
         self.pid = os.getpid()
         self.raising = True
+        self.arrivals = arrivals
+        """The read end of the wakeup pipe, or None (the order is not known)."""
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         if os.getpid() != self.pid:  # a child forked before ``as_child``: end quietly
@@ -74,7 +84,18 @@ class _Catcher:
             # Once: a second Ctrl-C while the first unwinds must not cut the cleanup
             # short (a temporary file left, a traceback printed).
             self.raising = False
-            raise Interrupted(signum)
+            raise Interrupted(self.first(signum))
+
+    def first(self, signum: int) -> int:
+        """Of the signals that have landed, the one that came first (``signum`` when the
+        pipe cannot tell)."""
+        if self.arrivals is None:
+            return signum
+        try:
+            landed = os.read(self.arrivals, 4096)
+        except OSError:  # empty (a signal sent with Python's own raise_signal), or gone
+            return signum
+        return next((number for number in landed if number in SIGNALS), signum)
 
 
 @contextlib.contextmanager
@@ -95,12 +116,21 @@ def catch_signals(for_good: bool = False) -> Iterator[None]:
     except ValueError:  # not the main thread, the only one that can handle signals
         yield
         return
+    arrivals, landing = os.pipe()
+    os.set_blocking(arrivals, False)
+    os.set_blocking(landing, False)
+    previous_wakeup = signal.set_wakeup_fd(landing, warn_on_full_buffer=False)
+    catcher.arrivals = arrivals
     try:
         yield
     finally:
         catcher.raising = False
-        if for_good:
+        if for_good:  # the pipe stays open until the process exits
             signal.pthread_sigmask(signal.SIG_BLOCK, SIGNALS)
         else:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
+            signal.set_wakeup_fd(previous_wakeup)
+            catcher.arrivals = None
+            os.close(arrivals)
+            os.close(landing)
