@@ -258,7 +258,6 @@ def test_a_batch_writes_what_changed_and_reports_each(tmp_path: Path) -> None:
     assert temp_files(tmp_path) == []
 
 
-@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc (Linux)")
 def test_a_batch_syncs_every_file_then_each_folder_once(tmp_path: Path, fsynced: list[str]) -> None:
     names = [f"topic/{name}" for name in ("rss.xml", "atom.xml", "feed.json")] + ["index.html"]
     files = [(tmp_path / name, f"new {name}".encode()) for name in names]
@@ -290,7 +289,6 @@ def test_a_batch_larger_than_the_descriptors_it_may_hold_open(tmp_path: Path) ->
     assert temp_files(tmp_path) == []
 
 
-@pytest.mark.skipif(not Path("/proc/self/fd").exists(), reason="needs /proc (Linux)")
 def test_a_single_write_syncs_the_file_then_its_folder(tmp_path: Path, fsynced: list[str]) -> None:
     write_atomic(tmp_path / "rss.xml", b"new")
     assert fsynced == ["file", str(tmp_path)]

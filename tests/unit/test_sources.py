@@ -540,7 +540,6 @@ def _gone(pid: int) -> bool:
     return "\nState:\tZ" in status
 
 
-@pytest.mark.skipif(not Path("/proc/self").exists(), reason="needs /proc (Linux)")
 def test_a_helper_ends_when_its_listing_process_is_killed(src: Path) -> None:
     # The helper is not tied to its parent by the kernel: it ends at the end of its
     # requests, which a killed parent's pipe gives it.
