@@ -71,11 +71,11 @@ class _Catcher:
     The order they came in is read from the wakeup pipe (``signal.set_wakeup_fd``),
     where each signal leaves its number as it lands, so the first one decides."""
 
-    def __init__(self, arrivals: int | None = None) -> None:
+    def __init__(self) -> None:
         self.pid = os.getpid()
         self.raising = True
-        self.arrivals = arrivals
-        """The read end of the wakeup pipe, or None (the order is not known)."""
+        self.arrivals: int | None = None
+        """The read end of the wakeup pipe, once ``catch_signals`` has set it."""
 
     def __call__(self, signum: int, frame: FrameType | None) -> None:
         if os.getpid() != self.pid:  # a child forked before ``as_child``: end quietly
@@ -93,7 +93,7 @@ class _Catcher:
             return signum
         try:
             landed = os.read(self.arrivals, 4096)
-        except OSError:  # empty (a signal sent with Python's own raise_signal), or gone
+        except OSError:  # empty or closed: the order is not known
             return signum
         return next((number for number in landed if number in SIGNALS), signum)
 
